@@ -1,0 +1,391 @@
+/*
+ * autotune.h - the one public header of libautotune.
+ *
+ * libautotune reads a tuning profile (YAML, written by the `autotune`
+ * program), recognises the machine it runs on, and turns a job description
+ * (workload, size, items) into a parallel configuration: workers, BLAS
+ * threads, chunk size, partitions, transport and pinning. It can apply that
+ * configuration to the calling process.
+ *
+ * THE ERROR RULE (for every function below, stated once):
+ *   A function that can fail returns an at_status; AT_OK (0) is success.
+ *   Its last parameter is `at_error *err`, which may be NULL. On failure the
+ *   function fills *err (when not NULL) and leaves every other output
+ *   parameter untouched, so a failed load or merge never destroys what the
+ *   caller had. Functions returning pointers or counts cannot fail.
+ *
+ * OWNERSHIP: an object returned through `T **out` belongs to the caller and
+ * is released with the matching at_T_free(); every at_*_free() accepts NULL.
+ * Pointers obtained from a profile (machines, workloads, entries) stay valid
+ * until that profile is modified or freed.
+ *
+ * QUIET: the library never prints, unless the environment variable
+ * AUTOTUNE_VERBOSE is set to a non-empty value other than "0", in which
+ * case it explains its decisions (profile search, machine match, query
+ * source) on standard error.
+ *
+ * THREADS: distinct objects may be used from distinct threads; one object
+ * must not be modified concurrently. Machine detection and BLAS control act
+ * on the process.
+ */
+#ifndef AUTOTUNE_H
+#define AUTOTUNE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- errors */
+
+typedef enum at_status {
+    AT_OK = 0,
+    AT_ERR_NOMEM,     /* out of memory */
+    AT_ERR_ARG,       /* a bad argument from the caller */
+    AT_ERR_IO,        /* a file could not be read, written, renamed, locked */
+    AT_ERR_SYNTAX,    /* the file is not well-formed YAML */
+    AT_ERR_PROFILE,   /* well-formed YAML, but not a valid profile */
+    AT_ERR_NOPROFILE, /* no profile file found on the search path */
+    AT_ERR_NOMATCH,   /* the profile has no machine with this fingerprint */
+    AT_ERR_NOBLAS,    /* no controllable BLAS is loaded in this process */
+    AT_ERR_SYSTEM     /* the operating system refused (affinity, topology) */
+} at_status;
+
+typedef struct at_error {
+    at_status code;
+    char message[256]; /* the problem, one line, no file prefix */
+    char file[512];    /* the file concerned, or "" */
+    int line;          /* 1-based position in `file`, or 0 */
+    int column;        /* 1-based, or 0 */
+    char key[64];      /* the offending profile key, or "" */
+} at_error;
+
+/* A short fixed description of a status code ("out of memory", ...). */
+const char *at_strerror(at_status code);
+
+/* Formats `err` as "FILE:LINE:COL: message" (or less, when the position is
+ * unknown) into buf, always NUL-terminated. Returns buf. */
+char *at_error_format(const at_error *err, char *buf, size_t size);
+
+/* --------------------------------------------------------------- machine */
+
+#define AT_NAME_MAX 128
+#define AT_FINGERPRINT_LEN 16 /* hexadecimal digits */
+
+/* The identity of a machine as far as tuning is concerned, plus the host
+ * name, which is informational only and never part of the fingerprint. */
+typedef struct at_machine {
+    char fingerprint[AT_FINGERPRINT_LEN + 1];
+    char host[AT_NAME_MAX];
+    /* CPU */
+    char cpu_model[AT_NAME_MAX];
+    char arch[32];
+    int usable_cpus; /* affinity mask intersected with the cgroup CPU quota */
+    int cores;       /* physical cores in the machine */
+    int sockets;
+    int numa_nodes;
+    long l1d_kb, l2_kb, l3_kb; /* per-instance cache sizes; 0 if unknown */
+    /* BLAS loaded in the process ("none" when there is none) */
+    char blas_vendor[32];
+    char blas_version[32];
+    char blas_corename[32];
+    char blas_threading[16]; /* "pthreads", "openmp", "sequential", "unknown" */
+    int blas_max_threads;    /* not part of the fingerprint */
+} at_machine;
+
+/* Detects this machine (hwloc topology, affinity, cgroup quota, loaded BLAS)
+ * and computes its fingerprint. */
+at_status at_machine_detect(at_machine *m, at_error *err);
+
+/* Recomputes m->fingerprint from the identity fields (everything but host
+ * and blas_max_threads). Stable across runs and library versions of the
+ * same profile format. */
+void at_machine_fingerprint(at_machine *m);
+
+/* Usable CPUs of the calling process: the CPUs in its affinity mask, capped
+ * by the cgroup (v1 or v2) CPU quota, at least 1. */
+int at_usable_cpus(void);
+
+/* ------------------------------------------------------------------ BLAS */
+
+/* The BLAS thread count of the calling process, resolved at run time from
+ * the symbols present in the process (OpenBLAS, BLIS or MKL), so a program
+ * that links none gets AT_ERR_NOBLAS, not a crash. */
+at_status at_blas_get_threads(int *threads, at_error *err);
+at_status at_blas_set_threads(int threads, at_error *err);
+
+/* ------------------------------------------------------------ the knobs */
+
+typedef enum at_mode { AT_MODE_PROCESS, AT_MODE_THREAD } at_mode;
+typedef enum at_transport { AT_TRANSPORT_PIPE, AT_TRANSPORT_SHM } at_transport;
+typedef enum at_pin { AT_PIN_NONE, AT_PIN_CORES } at_pin;
+
+/* One parallel configuration of a job. */
+typedef struct at_config {
+    int workers;      /* 1 = run in the calling process */
+    at_mode mode;
+    int blas_threads; /* BLAS threads inside each worker */
+    int chunk_size;   /* items (or vector partitions) per task message */
+    int partitions;   /* pieces a single vector is split into; 1 for batches */
+    at_transport transport;
+    at_pin pin;
+} at_config;
+
+/* Limits a valid configuration respects (the profile checks them too). */
+#define AT_MAX_WORKERS 4096
+#define AT_MAX_THREADS 4096
+#define AT_MAX_CHUNK 1048576
+#define AT_MAX_PARTITIONS 1048576
+
+const char *at_mode_name(at_mode mode);
+const char *at_transport_name(at_transport transport);
+const char *at_pin_name(at_pin pin);
+/* Parse the names above; AT_ERR_ARG for anything else. */
+at_status at_mode_parse(const char *name, at_mode *mode, at_error *err);
+at_status at_transport_parse(const char *name, at_transport *t, at_error *err);
+at_status at_pin_parse(const char *name, at_pin *pin, at_error *err);
+
+/* Checks every field against the limits above. */
+at_status at_config_check(const at_config *config, at_error *err);
+
+/* Sets the calling process's BLAS threads to config->blas_threads and, when
+ * config->pin is AT_PIN_CORES, binds the process to its first
+ * config->blas_threads usable CPUs (all of them when fewer). A program with
+ * no BLAS gets AT_ERR_NOBLAS after the pinning was done. */
+at_status at_config_apply(const at_config *config, at_error *err);
+
+/* ------------------------------------------------------------- workloads */
+
+typedef enum at_workload_kind {
+    AT_KIND_BATCH, /* `items` independent size x size matrices */
+    AT_KIND_VECTOR /* one vector of `size` doubles, split into partitions */
+} at_workload_kind;
+
+/* Known workloads: "inv", "svd", "gemm" (batch) and "exp" (vector).
+ * Returns 0 and sets *kind for a known name, -1 otherwise. */
+int at_workload_kind_of(const char *workload, at_workload_kind *kind);
+
+/* --------------------------------------------------------------- profile */
+
+typedef struct at_profile at_profile; /* opaque */
+
+/* Transport costs of a machine, measured by the tuner; 0 when unmeasured. */
+typedef struct at_transport_cost {
+    double latency_us;   /* one task message, there and back */
+    double gbytes_per_s; /* payload bandwidth; 0 = not measured / no copy */
+} at_transport_cost;
+
+typedef struct at_machine_costs {
+    at_transport_cost pipe, shm, thread;
+    double process_start_us; /* to start one worker process */
+    double thread_start_us;  /* to start one worker thread */
+} at_machine_costs;
+
+/* Seconds of the reference configurations, measured in the same run as the
+ * best one; a negative value means "not measured". */
+typedef struct at_baselines {
+    double serial_default; /* 1 worker, default BLAS threads */
+    double serial_1;       /* 1 worker, 1 BLAS thread */
+    double naive_pool;     /* all CPUs as workers, default BLAS threads */
+    double joblib_rule;    /* CPUs workers, CPUs/workers BLAS threads */
+} at_baselines;
+
+/* One tuned answer: the best configuration measured for (size, items). */
+typedef struct at_entry {
+    long size;
+    long items;
+    double seconds; /* median wall time of `best` */
+    double spread;  /* relative spread of that median (e.g. IQR/median) */
+    char measured[32]; /* UTC, "YYYY-MM-DDTHH:MM:SSZ"; the newest wins merges */
+    at_config best;
+    at_baselines baselines;
+} at_entry;
+
+/* One raw measurement the model was fitted on. */
+typedef struct at_sample {
+    long size;
+    long items;
+    at_config config;
+    double seconds;
+    double spread;
+} at_sample;
+
+/* The fitted cost model of one workload, form "comm-compute-1" (see
+ * data/profile-format.md for the formula, which at_model_predict evaluates
+ * with plain arithmetic). */
+#define AT_MODEL_FORM "comm-compute-1"
+typedef struct at_model {
+    double ref_size;          /* size at which compute_s applies */
+    double compute_s;         /* seconds per item, 1 BLAS thread, ref_size */
+    double exponent;          /* compute grows as (size/ref_size)^exponent */
+    double parallel_fraction; /* Amdahl fraction of one item's BLAS work */
+    double contention;        /* slowdown per extra concurrent worker */
+    double oversub;           /* extra penalty when threads exceed CPUs */
+    double error;             /* held-out median abs. relative error */
+    char fitted[32];          /* UTC time of the fit */
+} at_model;
+
+typedef struct at_workload_profile {
+    char name[16];
+    int has_model;
+    at_model model;
+    size_t n_entries;
+    at_entry *entries; /* sorted by (size, items) */
+    size_t n_samples;
+    at_sample *samples;
+} at_workload_profile;
+
+typedef struct at_machine_profile {
+    at_machine machine;
+    int has_costs;
+    at_machine_costs costs;
+    size_t n_workloads;
+    at_workload_profile *workloads;
+} at_machine_profile;
+
+/* Creates an empty profile. */
+at_status at_profile_new(at_profile **out, at_error *err);
+void at_profile_free(at_profile *profile);
+
+/* Loads a profile. Strict and all-or-nothing: every key, type and range is
+ * checked, and any problem fails the whole load with file, line, column and
+ * key in *err; *out is set only on success. `name` is the name used in
+ * messages for at_profile_load_string (may be NULL: "<string>"). */
+at_status at_profile_load(const char *path, at_profile **out, at_error *err);
+at_status at_profile_load_string(const char *yaml, size_t length,
+                                 const char *name, at_profile **out,
+                                 at_error *err);
+
+/* Writes the profile atomically: a temporary file in the same directory,
+ * fsync, rename over `path`. Loading the result gives an equal profile. */
+at_status at_profile_save(const at_profile *profile, const char *path,
+                          at_error *err);
+
+/* Serialises to a malloc'ed NUL-terminated string (free() it). */
+at_status at_profile_to_string(const at_profile *profile, char **out,
+                               at_error *err);
+
+/* Merges `from` into `into`: machines by fingerprint, workloads by name,
+ * entries by (size, items) keeping the newer `measured` (ties go to `from`),
+ * the model with the newer `fitted`, samples by (size, items, config) with
+ * `from` winning, machine costs from `from` when it has them. All or
+ * nothing: on failure `into` is unchanged. */
+at_status at_profile_merge(at_profile *into, const at_profile *from,
+                           at_error *err);
+
+/* Merges `from` into the profile file at `path` (created if absent) under
+ * an exclusive lock on "PATH.lock", so concurrent writers lose nothing. */
+at_status at_profile_merge_into_file(const at_profile *from, const char *path,
+                                     at_error *err);
+
+/* True (1) when both profiles hold the same data. */
+int at_profile_equal(const at_profile *a, const at_profile *b);
+
+/* Walking. Machines are in file order; workloads in file order. */
+size_t at_profile_machine_count(const at_profile *profile);
+const at_machine_profile *at_profile_machine_at(const at_profile *profile,
+                                                size_t index);
+/* The machine with this fingerprint, or NULL. */
+const at_machine_profile *at_profile_find_machine(const at_profile *profile,
+                                                  const char *fingerprint);
+/* The workload of that name in a machine, or NULL. */
+const at_workload_profile *
+at_machine_profile_workload(const at_machine_profile *machine,
+                            const char *workload);
+
+/* Building (used by the tuner). Each copies its arguments. */
+/* Adds the machine, or updates its identity and host if present. */
+at_status at_profile_add_machine(at_profile *profile, const at_machine *m,
+                                 at_error *err);
+at_status at_profile_set_costs(at_profile *profile, const char *fingerprint,
+                               const at_machine_costs *costs, at_error *err);
+/* Adds or replaces (same size and items) an entry. */
+at_status at_profile_set_entry(at_profile *profile, const char *fingerprint,
+                               const char *workload, const at_entry *entry,
+                               at_error *err);
+at_status at_profile_set_model(at_profile *profile, const char *fingerprint,
+                               const char *workload, const at_model *model,
+                               at_error *err);
+/* Adds or replaces (same size, items and config) a sample. */
+at_status at_profile_add_sample(at_profile *profile, const char *fingerprint,
+                                const char *workload, const at_sample *sample,
+                                at_error *err);
+
+/* ----------------------------------------------------------------- query */
+
+/* Where a queried configuration came from. */
+typedef enum at_source {
+    AT_SOURCE_ENTRY,    /* an entry measured at exactly this size and items */
+    AT_SOURCE_MODEL,    /* the workload's fitted model, evaluated */
+    AT_SOURCE_NEAREST,  /* the entry nearest in size and items (no model) */
+    AT_SOURCE_FALLBACK  /* the documented rule: nothing for this workload */
+} at_source;
+
+const char *at_source_name(at_source source);
+
+typedef struct at_query_result {
+    at_config config;
+    at_source source;
+    double predicted_seconds; /* entry's seconds, model's prediction, or -1 */
+    const at_entry *entry;    /* the entry used (ENTRY, NEAREST), else NULL */
+    char reason[160];         /* one line: why this source */
+} at_query_result;
+
+/* The configuration for `items` tasks of `workload` at `size` (vector
+ * workloads: items is 1) on `machine`, using the profile's machine with the
+ * same fingerprint. `profile` may be NULL (then the fallback rule). Fails
+ * with AT_ERR_ARG for an unknown workload or non-positive size or items;
+ * a profile without this machine is not an error: the result's source is
+ * AT_SOURCE_FALLBACK and its reason says so. */
+at_status at_profile_query(const at_profile *profile,
+                           const at_machine *machine, const char *workload,
+                           long size, long items, at_query_result *result,
+                           at_error *err);
+
+/* The fallback rule alone (documented in data/profile-format.md). */
+void at_fallback_config(at_workload_kind kind, long items, int usable_cpus,
+                        at_config *config);
+
+/* Predicted seconds of `config` for the job under `model` and `costs` on a
+ * machine with `usable_cpus`. Data moved per task is derived from the kind:
+ * a batch item sends and receives one size x size matrix of doubles, a
+ * vector partition its share of the vector, both ways. */
+double at_model_predict(const at_model *model, const at_machine_costs *costs,
+                        int usable_cpus, at_workload_kind kind, long size,
+                        long items, const at_config *config);
+
+/* ---------------------------------------------------------- search space */
+
+/* The configurations worth trying for a job, the one place where the
+ * constraints live (the tuner searches it, the query ranks it by model):
+ * workers 1..usable_cpus; BLAS threads with workers x threads <= CPUs;
+ * chunk sizes powers of two up to tasks/workers; for vector jobs
+ * partitions that are workers x 1, 2, 4 ... 64; both modes, transports
+ * (process mode) and pinnings. With AT_SPACE_OVERSUBSCRIBE, also the
+ * probes that exceed the CPUs on purpose (workers x threads = 2 x CPUs,
+ * and CPUs + 1 workers of 1 thread). Writes at most `max` configurations
+ * to `out` (which may be NULL) and returns how many there are in all. */
+#define AT_SPACE_OVERSUBSCRIBE 1
+size_t at_space_enumerate(at_workload_kind kind, long items, int usable_cpus,
+                          int flags, at_config *out, size_t max);
+
+/* ----------------------------------------------------------- search path */
+
+/* Finds the profile file to use: $AUTOTUNE_PROFILE if set (it must exist),
+ * else $XDG_CONFIG_HOME/autotune/profile.yaml (XDG_CONFIG_HOME defaults to
+ * ~/.config), else the system-wide file chosen at configure time. Writes
+ * the path into buf. AT_ERR_NOPROFILE when none exists. */
+at_status at_profile_find(char *buf, size_t size, at_error *err);
+
+/* The user's profile path (where the tuner writes by default). */
+at_status at_profile_user_path(char *buf, size_t size, at_error *err);
+
+/* The system-wide profile path set at configure time. */
+const char *at_profile_system_path(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* AUTOTUNE_H */

@@ -1,0 +1,310 @@
+/* query.c - from (workload, size, items) to a configuration: an exact
+ * entry, else the fitted model ranked over the search space, else the
+ * nearest entry, else the documented fallback rule. Also the model's
+ * formula and the profile search path. */
+#include "config.h"
+
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef AT_SYSTEM_PROFILE
+#define AT_SYSTEM_PROFILE "/etc/autotune/profile.yaml"
+#endif
+
+const char *at_source_name(at_source source)
+{
+    switch (source) {
+    case AT_SOURCE_ENTRY: return "entry";
+    case AT_SOURCE_MODEL: return "model";
+    case AT_SOURCE_NEAREST: return "nearest";
+    case AT_SOURCE_FALLBACK: return "fallback";
+    }
+    return "?";
+}
+
+/* ----------------------------------------------------------- the model */
+
+/* Amdahl speedup of one item's BLAS work on `cpus` (may be fractional);
+ * below one CPU the worker is time-sliced and runs at that share. */
+static double speed(double parallel_fraction, double cpus)
+{
+    if (cpus < 1)
+        return cpus;
+    return 1.0 / ((1.0 - parallel_fraction) + parallel_fraction / cpus);
+}
+
+static const at_transport_cost *transport_cost(const at_machine_costs *c,
+                                               const at_config *cfg)
+{
+    if (cfg->mode == AT_MODE_THREAD)
+        return &c->thread;
+    return cfg->transport == AT_TRANSPORT_PIPE ? &c->pipe : &c->shm;
+}
+
+double at_model_predict(const at_model *m, const at_machine_costs *costs,
+                        int cpus, at_workload_kind kind, long size,
+                        long items, const at_config *cfg)
+{
+    double P = cpus > 0 ? cpus : 1, w = cfg->workers, t = cfg->blas_threads;
+    /* A vector job is a batch of `partitions` tasks of size/partitions. */
+    double tasks = kind == AT_KIND_VECTOR ? cfg->partitions : (double)items;
+    double task_size = kind == AT_KIND_VECTOR ? (double)size / tasks
+                                              : (double)size;
+    double bytes = kind == AT_KIND_VECTOR ? 2 * 8 * task_size
+                                          : 2 * 8 * task_size * task_size;
+    double one = m->compute_s * pow(task_size / m->ref_size, m->exponent);
+
+    double share = fmin(t, P / w); /* CPUs each worker really gets */
+    double per_task = one / speed(m->parallel_fraction, share);
+    if (w * t > P)
+        per_task *= 1 + m->oversub;
+    per_task *= 1 + m->contention * (fmin(w, P) - 1);
+
+    double chunks = ceil(tasks / cfg->chunk_size);
+    double rounds = ceil(chunks / w);
+    double busiest = fmin(rounds * cfg->chunk_size, tasks);
+    double seconds = busiest * per_task;
+    if (cfg->workers > 1 && costs) {
+        const at_transport_cost *tc = transport_cost(costs, cfg);
+        seconds += chunks * tc->latency_us * 1e-6;
+        if (tc->gbytes_per_s > 0)
+            seconds += tasks * bytes / (tc->gbytes_per_s * 1e9);
+    }
+    return seconds;
+}
+
+/* ------------------------------------------------------------- fallback */
+
+void at_fallback_config(at_workload_kind kind, long items, int cpus,
+                        at_config *c)
+{
+    if (cpus < 1)
+        cpus = 1;
+    *c = (at_config){1, AT_MODE_PROCESS, cpus, 1, 1, AT_TRANSPORT_SHM,
+                     AT_PIN_NONE};
+    if (kind == AT_KIND_VECTOR) {
+        if (cpus == 1)
+            return;
+        /* one partition per worker and BLAS threads off: exp is not BLAS */
+        *c = (at_config){cpus, AT_MODE_PROCESS, 1, 1, cpus,
+                         AT_TRANSPORT_SHM, AT_PIN_CORES};
+        return;
+    }
+    if (items < 2 || cpus == 1)
+        return; /* one item (or one CPU): all CPUs as BLAS threads */
+    /* the joblib rule: as many workers as fit, the CPUs shared among them,
+     * about four chunks per worker to balance without many messages */
+    c->workers = (int)(items < cpus ? items : cpus);
+    c->blas_threads = cpus / c->workers;
+    long chunk = items / (4L * c->workers);
+    c->chunk_size = chunk < 1 ? 1 : (int)chunk;
+    c->pin = AT_PIN_CORES;
+}
+
+/* ---------------------------------------------------------------- query */
+
+static const at_entry *exact_entry(const at_workload_profile *wp, long size,
+                                   long items)
+{
+    size_t lo = 0, hi = wp->n_entries;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const at_entry *e = &wp->entries[mid];
+        if (e->size < size || (e->size == size && e->items < items))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < wp->n_entries && wp->entries[lo].size == size &&
+        wp->entries[lo].items == items)
+        return &wp->entries[lo];
+    return NULL;
+}
+
+/* Nearest in log size first (cost grows as a power of size), then items. */
+static const at_entry *nearest_entry(const at_workload_profile *wp,
+                                     long size, long items)
+{
+    const at_entry *best = NULL;
+    double best_d = HUGE_VAL;
+    for (size_t i = 0; i < wp->n_entries; i++) {
+        const at_entry *e = &wp->entries[i];
+        double d = fabs(log((double)size / e->size)) +
+                   0.25 * fabs(log((double)items / e->items));
+        if (d < best_d) {
+            best_d = d;
+            best = e;
+        }
+    }
+    return best;
+}
+
+/* A configuration taken from another job must still fit this one. */
+static void fit_to_job(at_config *c, at_workload_kind kind, long items)
+{
+    long tasks = kind == AT_KIND_VECTOR ? c->partitions : items;
+    if (c->chunk_size > tasks)
+        c->chunk_size = (int)tasks;
+}
+
+/* Ranks the whole search space by the model; 0 when out of memory. */
+static int model_pick(const at_machine_profile *mp,
+                      const at_workload_profile *wp, at_workload_kind kind,
+                      long size, long items, at_query_result *r)
+{
+    int cpus = mp->machine.usable_cpus;
+    size_t n = at_space_enumerate(kind, items, cpus, 0, NULL, 0);
+    at_config *space = malloc(n * sizeof *space);
+    if (!space)
+        return 0;
+    at_space_enumerate(kind, items, cpus, 0, space, n);
+    double best = HUGE_VAL;
+    for (size_t i = 0; i < n; i++) {
+        double t = at_model_predict(&wp->model,
+                                    mp->has_costs ? &mp->costs : NULL, cpus,
+                                    kind, size, items, &space[i]);
+        if (t < best) {
+            best = t;
+            r->config = space[i];
+        }
+    }
+    free(space);
+    r->predicted_seconds = best;
+    return n > 0;
+}
+
+static void fallback(at_query_result *r, at_workload_kind kind, long items,
+                     int cpus, const char *fmt, ...) AT_PRINTF(5, 6);
+
+static void fallback(at_query_result *r, at_workload_kind kind, long items,
+                     int cpus, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    at_fallback_config(kind, items, cpus, &r->config);
+    r->source = AT_SOURCE_FALLBACK;
+    vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+    va_end(ap);
+}
+
+at_status at_profile_query(const at_profile *profile,
+                           const at_machine *machine, const char *workload,
+                           long size, long items, at_query_result *result,
+                           at_error *err)
+{
+    at_workload_kind kind;
+    if (at_workload_kind_of(workload, &kind) != 0)
+        return at__fail(err, AT_ERR_ARG,
+                        "unknown workload '%s' (known: inv, svd, gemm, exp)",
+                        workload ? workload : "(null)");
+    if (size < 1 || items < 1)
+        return at__fail(err, AT_ERR_ARG,
+                        "size and items must be positive, got %ld and %ld",
+                        size, items);
+    if (kind == AT_KIND_VECTOR && items != 1)
+        return at__fail(err, AT_ERR_ARG,
+                        "a vector workload has one item, got %ld", items);
+    at_query_result r = {.predicted_seconds = -1};
+    const at_machine_profile *mp =
+        profile ? at_profile_find_machine(profile, machine->fingerprint)
+                : NULL;
+    const at_workload_profile *wp =
+        mp ? at_machine_profile_workload(mp, workload) : NULL;
+    const at_entry *e;
+    if (!profile)
+        fallback(&r, kind, items, machine->usable_cpus,
+                 "no profile: the fallback rule");
+    else if (!mp)
+        fallback(&r, kind, items, machine->usable_cpus,
+                 "no machine with fingerprint %s in the profile",
+                 machine->fingerprint);
+    else if (!wp || (!wp->has_model && wp->n_entries == 0))
+        fallback(&r, kind, items, machine->usable_cpus,
+                 "nothing tuned for workload '%s' on this machine",
+                 workload);
+    else if ((e = exact_entry(wp, size, items)) != NULL) {
+        r.config = e->best;
+        r.source = AT_SOURCE_ENTRY;
+        r.entry = e;
+        r.predicted_seconds = e->seconds;
+        snprintf(r.reason, sizeof r.reason,
+                 "measured at size %ld, items %ld", size, items);
+    } else if (wp->has_model &&
+               model_pick(mp, wp, kind, size, items, &r)) {
+        r.source = AT_SOURCE_MODEL;
+        snprintf(r.reason, sizeof r.reason,
+                 "model %s (held-out error %.1f%%) over the search space",
+                 AT_MODEL_FORM, 100 * wp->model.error);
+    } else {
+        e = nearest_entry(wp, size, items);
+        r.config = e->best;
+        fit_to_job(&r.config, kind, items);
+        r.source = AT_SOURCE_NEAREST;
+        r.entry = e;
+        snprintf(r.reason, sizeof r.reason,
+                 "no model; nearest measured entry is size %ld, items %ld",
+                 e->size, e->items);
+    }
+    at__verbose("query %s size %ld items %ld: %s (%s)", workload, size,
+                items, at_source_name(r.source), r.reason);
+    *result = r;
+    return AT_OK;
+}
+
+/* ---------------------------------------------------------- search path */
+
+const char *at_profile_system_path(void)
+{
+    return AT_SYSTEM_PROFILE;
+}
+
+at_status at_profile_user_path(char *buf, size_t size, at_error *err)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    int n;
+    if (xdg && xdg[0] == '/')
+        n = snprintf(buf, size, "%s/autotune/profile.yaml", xdg);
+    else if (home && home[0])
+        n = snprintf(buf, size, "%s/.config/autotune/profile.yaml", home);
+    else
+        return at__fail(err, AT_ERR_NOPROFILE,
+                        "neither XDG_CONFIG_HOME nor HOME is set");
+    if (n < 0 || (size_t)n >= size)
+        return at__fail(err, AT_ERR_ARG, "profile path too long");
+    return AT_OK;
+}
+
+at_status at_profile_find(char *buf, size_t size, at_error *err)
+{
+    const char *env = getenv("AUTOTUNE_PROFILE");
+    if (env && env[0]) {
+        if (access(env, R_OK) != 0)
+            return at__fail_at(err, AT_ERR_NOPROFILE, env, 0, 0, "",
+                               "AUTOTUNE_PROFILE names a file that cannot "
+                               "be read");
+        at__verbose("profile from AUTOTUNE_PROFILE: %s", env);
+        at__strlcpy(buf, env, size);
+        return AT_OK;
+    }
+    char user[4096];
+    int have_user = at_profile_user_path(user, sizeof user, NULL) == AT_OK;
+    if (have_user && access(user, R_OK) == 0) {
+        at__verbose("profile: %s", user);
+        at__strlcpy(buf, user, size);
+        return AT_OK;
+    }
+    if (access(AT_SYSTEM_PROFILE, R_OK) == 0) {
+        at__verbose("profile: %s", AT_SYSTEM_PROFILE);
+        at__strlcpy(buf, AT_SYSTEM_PROFILE, size);
+        return AT_OK;
+    }
+    return at__fail(err, AT_ERR_NOPROFILE,
+                    "no profile: AUTOTUNE_PROFILE is unset, %s and %s do "
+                    "not exist",
+                    have_user ? user : "the user profile", AT_SYSTEM_PROFILE);
+}

@@ -1,0 +1,51 @@
+/* cli.h - shared by the autotune program's subcommands. */
+#ifndef AT_CLI_H
+#define AT_CLI_H
+
+#include "autotune.h"
+
+/* Exit codes: 0 success, 1 the work failed (bad profile, I/O), 2 bad
+ * usage (the message names the argument). */
+enum { EXIT_USAGE = 2 };
+
+/* Prints "autotune: message" to stderr and returns EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "autotune: FILE:LINE:COL: message" (or less) for err; returns 1. */
+int cli_report(const at_error *err);
+
+/* Strict number parsing for a flag's value; on failure prints an error
+ * naming the flag and returns -1. */
+int cli_parse_long(const char *flag, const char *text, long min, long max,
+                   long *out);
+
+/* The job the query-like subcommands describe. */
+typedef struct cli_job {
+    const char *workload;
+    long size;
+    long items; /* 0 = default */
+    const char *profile;
+} cli_job;
+
+/* Parses --workload, --size, --items, --profile (and -h) for `cmd`;
+ * returns 0, or an exit code (usage printed for -h). */
+int cli_parse_job(int argc, char **argv, const char *cmd,
+                  const char *usage, cli_job *job);
+
+/* Default item count for a batch: enough tasks to keep every usable CPU
+ * busy several times over (vector workloads: 1). */
+long cli_default_items(at_workload_kind kind, int usable_cpus);
+
+/* Loads `path` (or the profile found on the search path when NULL).
+ * *profile stays NULL when no profile exists anywhere and none was named.
+ * Returns 0 or an exit code after reporting. */
+int cli_load_profile(const char *path, at_profile **profile,
+                     char *used, size_t used_size);
+
+int cmd_fingerprint(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_env(int argc, char **argv);
+
+#endif

@@ -1,0 +1,142 @@
+/* cmd_info.c - subcommands about this machine and a job:
+ * fingerprint, query, env. */
+#include "config.h"
+
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int only_help(int argc, char **argv, const char *cmd,
+                     const char *usage)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            return -1;
+        }
+        return cli_usage_error("%s: unexpected argument '%s'", cmd, argv[i]);
+    }
+    return 0;
+}
+
+int cmd_fingerprint(int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: autotune fingerprint\n"
+        "Prints this machine's identity (CPU, usable CPUs, caches, BLAS) and\n"
+        "its fingerprint, as a profile holding this one machine.\n";
+    int rc = only_help(argc, argv, "fingerprint", usage);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    at_machine m;
+    at_error err;
+    at_profile *p = NULL;
+    char *yaml = NULL;
+    if (at_machine_detect(&m, &err) || at_profile_new(&p, &err) ||
+        at_profile_add_machine(p, &m, &err) ||
+        at_profile_to_string(p, &yaml, &err)) {
+        at_profile_free(p);
+        return cli_report(&err);
+    }
+    fputs(yaml, stdout);
+    free(yaml);
+    at_profile_free(p);
+    return 0;
+}
+
+/* Detects the machine, loads the profile and runs the query for `job`. */
+static int resolve(cli_job *job, at_query_result *r, char *used,
+                   size_t used_size)
+{
+    at_machine m;
+    at_error err;
+    at_profile *p;
+    at_workload_kind kind;
+    if (at_machine_detect(&m, &err) != AT_OK)
+        return cli_report(&err);
+    at_workload_kind_of(job->workload, &kind);
+    if (!job->items)
+        job->items = cli_default_items(kind, m.usable_cpus);
+    if (kind == AT_KIND_VECTOR && job->items != 1)
+        return cli_usage_error("--items: a vector workload ('%s') has one "
+                               "item, got %ld",
+                               job->workload, job->items);
+    int rc = cli_load_profile(job->profile, &p, used, used_size);
+    if (rc)
+        return rc;
+    at_status s = at_profile_query(p, &m, job->workload, job->size,
+                                   job->items, r, &err);
+    /* r->entry points into p: keep only what we print */
+    r->entry = NULL;
+    at_profile_free(p);
+    return s == AT_OK ? 0 : cli_report(&err);
+}
+
+static const char query_usage[] =
+    "usage: autotune query --workload W --size N [--items K] [--profile F]\n"
+    "The configuration for K items of workload W at size N on this machine,\n"
+    "and where it came from (entry, model, nearest, fallback).\n";
+
+int cmd_query(int argc, char **argv)
+{
+    cli_job job;
+    int rc = cli_parse_job(argc, argv, "query", query_usage, &job);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    at_query_result r;
+    char used[4096];
+    if ((rc = resolve(&job, &r, used, sizeof used)) != 0)
+        return rc;
+    const at_config *c = &r.config;
+    printf("workload:      %s\n", job.workload);
+    printf("size:          %ld\n", job.size);
+    printf("items:         %ld\n", job.items);
+    printf("profile:       %s\n", used[0] ? used : "(none)");
+    printf("source:        %s\n", at_source_name(r.source));
+    printf("reason:        %s\n", r.reason);
+    printf("workers:       %d\n", c->workers);
+    printf("mode:          %s\n", at_mode_name(c->mode));
+    printf("blas_threads:  %d\n", c->blas_threads);
+    printf("chunk_size:    %d\n", c->chunk_size);
+    printf("partitions:    %d\n", c->partitions);
+    printf("transport:     %s\n", at_transport_name(c->transport));
+    printf("pin:           %s\n", at_pin_name(c->pin));
+    if (r.predicted_seconds >= 0)
+        printf("seconds:       %.6g\n", r.predicted_seconds);
+    return 0;
+}
+
+static const char env_usage[] =
+    "usage: autotune env --workload W --size N [--items K] [--profile F]\n"
+    "The configuration as shell export lines, for scripts in any language:\n"
+    "  eval \"$(autotune env --workload svd --size 1000)\"\n";
+
+int cmd_env(int argc, char **argv)
+{
+    cli_job job;
+    int rc = cli_parse_job(argc, argv, "env", env_usage, &job);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    at_query_result r;
+    char used[4096];
+    if ((rc = resolve(&job, &r, used, sizeof used)) != 0)
+        return rc;
+    const at_config *c = &r.config;
+    /* Every BLAS reads its own variable; set them all to the one value. */
+    static const char *const blas_vars[] = {
+        "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+        "BLIS_NUM_THREADS"};
+    for (size_t i = 0; i < sizeof blas_vars / sizeof blas_vars[0]; i++)
+        printf("export %s=%d\n", blas_vars[i], c->blas_threads);
+    printf("export AUTOTUNE_WORKERS=%d\n", c->workers);
+    printf("export AUTOTUNE_MODE=%s\n", at_mode_name(c->mode));
+    printf("export AUTOTUNE_BLAS_THREADS=%d\n", c->blas_threads);
+    printf("export AUTOTUNE_CHUNK_SIZE=%d\n", c->chunk_size);
+    printf("export AUTOTUNE_PARTITIONS=%d\n", c->partitions);
+    printf("export AUTOTUNE_TRANSPORT=%s\n", at_transport_name(c->transport));
+    printf("export AUTOTUNE_PIN=%s\n", at_pin_name(c->pin));
+    printf("export AUTOTUNE_SOURCE=%s\n", at_source_name(r.source));
+    return 0;
+}

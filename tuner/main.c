@@ -1,0 +1,57 @@
+/* main.c - the autotune program: subcommand dispatch. */
+#include "config.h"
+
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"fingerprint", cmd_fingerprint, "print this machine's identity"},
+    {"validate", cmd_validate, "check profile files"},
+    {"show", cmd_show, "print a profile as a table"},
+    {"merge", cmd_merge, "merge profiles into one file"},
+    {"query", cmd_query, "the configuration for a job, and its source"},
+    {"env", cmd_env, "the configuration as shell export lines"},
+};
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *to)
+{
+    fputs("usage: autotune COMMAND [OPTIONS]\n\ncommands:\n", to);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(to, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n'autotune COMMAND --help' for a command's options; "
+          "man autotune for more.\n",
+          to);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(name, "--version") == 0) {
+        printf("autotune %s\n", PACKAGE_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    if (name[0] == '-')
+        return cli_usage_error("unknown option '%s' (see --help)", name);
+    return cli_usage_error("unknown command '%s' (see --help)", name);
+}
