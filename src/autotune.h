@@ -222,6 +222,8 @@ typedef struct at_model {
     double parallel_fraction; /* Amdahl fraction of one item's BLAS work */
     double contention;        /* slowdown per extra concurrent worker */
     double oversub;           /* extra penalty when threads exceed CPUs */
+    double thread_factor;     /* compute multiplier in thread mode */
+    double pin_factor;        /* compute multiplier when pinned to cores */
     double error;             /* held-out median abs. relative error */
     char fitted[32];          /* UTC time of the fit */
 } at_model;

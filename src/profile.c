@@ -368,6 +368,8 @@ static int model_equal(const at_model *a, const at_model *b)
            a->exponent == b->exponent &&
            a->parallel_fraction == b->parallel_fraction &&
            a->contention == b->contention && a->oversub == b->oversub &&
+           a->thread_factor == b->thread_factor &&
+           a->pin_factor == b->pin_factor &&
            a->error == b->error && strcmp(a->fitted, b->fitted) == 0;
 }
 

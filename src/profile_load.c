@@ -57,6 +57,21 @@ static const char *scalar(const yaml_node_t *n)
     return (const char *)n->data.scalar.value;
 }
 
+/* The value of `key` in a mapping (or the mapping itself when absent), so
+ * checks that span several keys can point at the one at fault. */
+static yaml_node_t *value_of(ctx *c, yaml_node_t *map, const char *key)
+{
+    if (map->type != YAML_MAPPING_NODE)
+        return map;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+         p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node_of(c, p->key);
+        if (k->type == YAML_SCALAR_NODE && strcmp(scalar(k), key) == 0)
+            return node_of(c, p->value);
+    }
+    return map;
+}
+
 static const char *type_name(const yaml_node_t *n)
 {
     switch (n->type) {
@@ -298,20 +313,22 @@ static at_status read_baselines(ctx *c, yaml_node_t *node, void *dst)
 /* The knob values must fit the job: a chunk no larger than the tasks,
  * partitions only for vector workloads, one item for a vector. */
 static at_status check_fits_job(ctx *c, yaml_node_t *node, const char *what,
-                                long items, const at_config *cfg)
+                                const char *config_key, long items,
+                                const at_config *cfg)
 {
+    yaml_node_t *config = value_of(c, node, config_key);
     if (c->kind == AT_KIND_VECTOR && items != 1)
-        return fail_node(c, node, "items",
+        return fail_node(c, value_of(c, node, "items"), "items",
                          "'items' must be 1 for vector workload '%s' in %s",
                          c->workload, what);
     if (c->kind == AT_KIND_BATCH && cfg->partitions != 1)
-        return fail_node(c, node, "partitions",
+        return fail_node(c, value_of(c, config, "partitions"), "partitions",
                          "'partitions' must be 1 for batch workload '%s' "
                          "in %s",
                          c->workload, what);
     long tasks = c->kind == AT_KIND_VECTOR ? cfg->partitions : items;
     if (cfg->chunk_size > tasks)
-        return fail_node(c, node, "chunk_size",
+        return fail_node(c, value_of(c, config, "chunk_size"), "chunk_size",
                          "'chunk_size' %d exceeds the %ld tasks of the job "
                          "in %s",
                          cfg->chunk_size, tasks, what);
@@ -332,7 +349,8 @@ static at_status read_entry(ctx *c, yaml_node_t *node, at_entry *e)
 {
     e->baselines = (at_baselines){-1, -1, -1, -1};
     at_status s = read_mapping(c, node, "entry", FIELDS(entry_fields), e);
-    return s ? s : check_fits_job(c, node, "entry", e->items, &e->best);
+    return s ? s : check_fits_job(c, node, "entry", "best", e->items,
+                                  &e->best);
 }
 
 static const field sample_fields[] = {
@@ -346,8 +364,8 @@ static const field sample_fields[] = {
 static at_status read_sample(ctx *c, yaml_node_t *node, at_sample *smp)
 {
     at_status s = read_mapping(c, node, "sample", FIELDS(sample_fields), smp);
-    return s ? s : check_fits_job(c, node, "sample", smp->items,
-                                  &smp->config);
+    return s ? s : check_fits_job(c, node, "sample", "config",
+                                  smp->items, &smp->config);
 }
 
 static const field param_fields[] = {
@@ -357,6 +375,8 @@ static const field param_fields[] = {
     DBL(at_model, parallel_fraction, 0, 1, 1),
     DBL(at_model, contention, 0, 100, 1),
     DBL(at_model, oversub, 0, 100, 1),
+    DBL(at_model, thread_factor, 0.01, 100, 1),
+    DBL(at_model, pin_factor, 0.01, 100, 1),
 };
 
 static at_status read_params(ctx *c, yaml_node_t *node, void *dst)
@@ -371,8 +391,10 @@ typedef struct model_text {
 
 static const field model_fields[] = {
     NAMED_STR("form", model_text, form, 1),
-    TIME(model_text, model.fitted, 1),
-    DBL(model_text, model.error, 0, HUGE_VAL, 1),
+    {"fitted", F_TIMESTAMP, offsetof(model_text, model.fitted), 0, 0, 0, 1,
+     NULL},
+    {"error", F_DOUBLE, offsetof(model_text, model.error), 0, 0, HUGE_VAL, 1,
+     NULL},
     SUB("params", model_text, model, read_params, 1),
 };
 
@@ -384,7 +406,7 @@ static at_status read_model(ctx *c, yaml_node_t *node, at_model *out)
     if (s != AT_OK)
         return s;
     if (strcmp(mt.form, AT_MODEL_FORM) != 0)
-        return fail_node(c, node, "form",
+        return fail_node(c, value_of(c, node, "form"), "form",
                          "unknown model form '%s' (this library reads %s)",
                          mt.form, AT_MODEL_FORM);
     *out = mt.model;
@@ -459,7 +481,7 @@ static at_status check_unique_entries(ctx *c, yaml_node_t *list,
             keys[i].items == keys[i - 1].items)
             s = fail_node(c, node_of(c, list->data.sequence.items
                                             .start[keys[i].index]),
-                          "size",
+                          "",
                           "duplicate entry for size %ld, items %ld in "
                           "workload '%s'",
                           keys[i].size, keys[i].items, wp->name);
@@ -621,7 +643,7 @@ static at_status check_fingerprint(ctx *c, yaml_node_t *node,
     at_machine_fingerprint(&m);
     if (strcmp(m.fingerprint, mp->machine.fingerprint) == 0)
         return AT_OK;
-    return fail_node(c, node, "fingerprint",
+    return fail_node(c, value_of(c, node, "fingerprint"), "fingerprint",
                      "fingerprint '%s' does not match the machine's cpu and "
                      "blas fields (they hash to '%s')",
                      mp->machine.fingerprint, m.fingerprint);
@@ -646,7 +668,9 @@ static at_status read_machines(ctx *c, yaml_node_t *node, void *dst)
             if (strcmp(p->machines[i].machine.fingerprint,
                        p->machines[j].machine.fingerprint) == 0)
                 return fail_node(
-                    c, node_of(c, node->data.sequence.items.start[i]),
+                    c,
+                    value_of(c, node_of(c, node->data.sequence.items.start[i]),
+                             "fingerprint"),
                     "fingerprint", "duplicate machine fingerprint '%s'",
                     p->machines[i].machine.fingerprint);
     return s;

@@ -64,6 +64,10 @@ double at_model_predict(const at_model *m, const at_machine_costs *costs,
     if (w * t > P)
         per_task *= 1 + m->oversub;
     per_task *= 1 + m->contention * (fmin(w, P) - 1);
+    if (cfg->mode == AT_MODE_THREAD && cfg->workers > 1)
+        per_task *= m->thread_factor;
+    if (cfg->pin == AT_PIN_CORES)
+        per_task *= m->pin_factor;
 
     double chunks = ceil(tasks / cfg->chunk_size);
     double rounds = ceil(chunks / w);

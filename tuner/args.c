@@ -69,6 +69,7 @@ int cli_parse_job(int argc, char **argv, const char *cmd, const char *usage,
         {"size", required_argument, NULL, 's'},
         {"items", required_argument, NULL, 'i'},
         {"profile", required_argument, NULL, 'p'},
+        {"machine", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     memset(job, 0, sizeof *job);
@@ -89,6 +90,7 @@ int cli_parse_job(int argc, char **argv, const char *cmd, const char *usage,
                 return EXIT_USAGE;
             break;
         case 'p': job->profile = optarg; break;
+        case 'm': job->machine = optarg; break;
         case 'h': fputs(usage, stdout); return -1;
         case ':':
             return cli_usage_error("%s: option '%s' needs a value", cmd,

@@ -24,9 +24,10 @@ typedef struct cli_job {
     long size;
     long items; /* 0 = default */
     const char *profile;
+    const char *machine; /* answer as this profile machine, not this host */
 } cli_job;
 
-/* Parses --workload, --size, --items, --profile (and -h) for `cmd`;
+/* Parses --workload, --size, --items, --profile, --machine (and -h);
  * returns 0, or an exit code (usage printed for -h). */
 int cli_parse_job(int argc, char **argv, const char *cmd,
                   const char *usage, cli_job *job);
