@@ -365,8 +365,8 @@ double at_model_predict(const at_model *model, const at_machine_costs *costs,
  * chunk sizes powers of two up to tasks/workers; for vector jobs
  * partitions that are workers x 1, 2, 4 ... 64; both modes, transports
  * (process mode) and pinnings. With AT_SPACE_OVERSUBSCRIBE, also the
- * probes that exceed the CPUs on purpose (workers x threads = 2 x CPUs,
- * and CPUs + 1 workers of 1 thread). Writes at most `max` configurations
+ * probes that exceed the CPUs on purpose: one process with 2 x CPUs BLAS
+ * threads, CPUs workers of CPUs threads each, CPUs + 1 workers of one. Writes at most `max` configurations
  * to `out` (which may be NULL) and returns how many there are in all. */
 #define AT_SPACE_OVERSUBSCRIBE 1
 size_t at_space_enumerate(at_workload_kind kind, long items, int usable_cpus,

@@ -175,16 +175,17 @@ at_status at_profile_set_entry(at_profile *p, const char *fingerprint,
                                const char *workload, const at_entry *e,
                                at_error *err)
 {
-    at_workload_profile *wp;
-    at_status s = workload_for(p, fingerprint, workload, &wp, err);
+    /* Check everything before workload_for, which may add the workload. */
+    at_status s = at_config_check(&e->best, err);
     if (s != AT_OK)
-        return s;
-    if ((s = at_config_check(&e->best, err)) != AT_OK)
         return s;
     if (e->size < 1 || e->items < 1 || !at__timestamp_valid(e->measured))
         return at__fail(err, AT_ERR_ARG,
                         "entry needs size >= 1, items >= 1 and a UTC "
                         "time stamp");
+    at_workload_profile *wp;
+    if ((s = workload_for(p, fingerprint, workload, &wp, err)) != AT_OK)
+        return s;
     at_entry *slot = find_entry(wp, e->size, e->items);
     if (!slot) {
         slot = append((void **)&wp->entries, &wp->n_entries, sizeof *slot);

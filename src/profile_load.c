@@ -102,18 +102,29 @@ static int is_plain(const yaml_node_t *n)
            n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 }
 
+/* How a rejected value is quoted back: a quoted scalar keeps its quotes,
+ * so '"2"' shows why a number in quotes is not a number. */
+static const char *shown(const yaml_node_t *n, char *buf, size_t size)
+{
+    if (n->type != YAML_SCALAR_NODE)
+        return type_name(n);
+    if (is_plain(n))
+        return scalar(n);
+    snprintf(buf, size, "\"%s\"", scalar(n));
+    return buf;
+}
+
 static at_status parse_long(ctx *c, const yaml_node_t *n, const char *key,
                             long min, long max, long *out)
 {
     const char *s = n->type == YAML_SCALAR_NODE ? scalar(n) : "";
-    char *end;
+    char *end, buf[96];
     errno = 0;
     long v = strtol(s, &end, 10);
     if (!is_plain(n) || !*s || *end || errno || v < min || v > max)
         return fail_node(c, n, key,
                          "'%s' must be an integer from %ld to %ld, got '%s'",
-                         key, min, max,
-                         n->type == YAML_SCALAR_NODE ? s : type_name(n));
+                         key, min, max, shown(n, buf, sizeof buf));
     *out = v;
     return AT_OK;
 }
@@ -122,12 +133,12 @@ static at_status parse_double(ctx *c, const yaml_node_t *n, const char *key,
                               double min, double max, double *out)
 {
     const char *s = n->type == YAML_SCALAR_NODE ? scalar(n) : "";
-    char *end;
+    char *end, buf[96];
     errno = 0;
     double v = strtod(s, &end);
     if (!is_plain(n) || !*s || *end || errno || !isfinite(v) || v < min ||
         v > max) {
-        const char *got = n->type == YAML_SCALAR_NODE ? s : type_name(n);
+        const char *got = shown(n, buf, sizeof buf);
         if (max >= HUGE_VAL)
             return fail_node(c, n, key,
                              "'%s' must be a number >= %g, got '%s'", key,
@@ -680,14 +691,14 @@ static at_status read_version(ctx *c, yaml_node_t *node, void *dst)
 {
     long v;
     (void)dst;
+    char buf[96];
     if (node->type != YAML_SCALAR_NODE || !is_plain(node) ||
         parse_long(c, node, "autotune_profile", 1, 1000000, &v) != AT_OK ||
         v != PROFILE_VERSION)
         return fail_node(c, node, "autotune_profile",
                          "unsupported profile format version '%s' (this "
                          "library reads version %d)",
-                         node->type == YAML_SCALAR_NODE ? scalar(node) : "?",
-                         PROFILE_VERSION);
+                         shown(node, buf, sizeof buf), PROFILE_VERSION);
     return AT_OK;
 }
 
@@ -717,31 +728,61 @@ static at_status refuse_aliases(ctx *c)
         }
         for (; s == AT_OK && a < b; a++)
             if (refs[*a]++)
-                s = fail_node(c, node_of(c, *a), "",
-                              "aliases are not allowed in a profile");
+                s = fail_node(c, node, "",
+                              "aliases are not allowed in a profile (an "
+                              "item of this list is one)");
         if (node->type != YAML_MAPPING_NODE)
             continue;
+        /* The aliased node carries its anchor's position, so the message
+         * points at the key whose value is the alias. */
         for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
-             s == AT_OK && p < node->data.mapping.pairs.top; p++)
+             s == AT_OK && p < node->data.mapping.pairs.top; p++) {
+            yaml_node_t *key = node_of(c, p->key);
             if (refs[p->key]++ || refs[p->value]++)
-                s = fail_node(c, node_of(c, p->value), "",
-                              "aliases are not allowed in a profile");
+                s = fail_node(c, key,
+                              key->type == YAML_SCALAR_NODE ? scalar(key)
+                                                            : "",
+                              "aliases are not allowed in a profile (the "
+                              "value of '%s' is one)",
+                              key->type == YAML_SCALAR_NODE ? scalar(key)
+                                                            : "?");
+        }
     }
     free(refs);
     return s;
 }
 
-static at_status syntax_error(ctx *c, const yaml_parser_t *parser)
+/* A reader error (bad encoding) has a byte offset, not a mark: count the
+ * lines and characters up to it. */
+static yaml_mark_t mark_at_offset(const char *text, size_t offset)
 {
-    const yaml_mark_t *m = &parser->problem_mark;
+    yaml_mark_t m = {offset, 0, 0};
+    for (size_t i = 0; i < offset; i++) {
+        if (text[i] == '\n') {
+            m.line++;
+            m.column = 0;
+        } else if (((unsigned char)text[i] & 0xC0) != 0x80)
+            m.column++;
+    }
+    return m;
+}
+
+static at_status syntax_error(ctx *c, const yaml_parser_t *parser,
+                              const char *text, size_t length)
+{
+    yaml_mark_t m = parser->problem_mark;
     if (parser->error == YAML_MEMORY_ERROR)
         return at__fail(c->err, AT_ERR_NOMEM, "out of memory");
+    if (parser->error == YAML_READER_ERROR)
+        m = mark_at_offset(text, parser->problem_offset < length
+                                     ? parser->problem_offset
+                                     : length);
     if (parser->context)
-        return at__fail_at(c->err, AT_ERR_SYNTAX, c->file, (int)m->line + 1,
-                           (int)m->column + 1, "", "%s %s", parser->problem,
+        return at__fail_at(c->err, AT_ERR_SYNTAX, c->file, (int)m.line + 1,
+                           (int)m.column + 1, "", "%s %s", parser->problem,
                            parser->context);
-    return at__fail_at(c->err, AT_ERR_SYNTAX, c->file, (int)m->line + 1,
-                       (int)m->column + 1, "", "%s", parser->problem);
+    return at__fail_at(c->err, AT_ERR_SYNTAX, c->file, (int)m.line + 1,
+                       (int)m.column + 1, "", "%s", parser->problem);
 }
 
 /* Loads exactly one YAML document from the buffer into *doc. */
@@ -755,13 +796,13 @@ static at_status load_document(ctx *c, const char *yaml, size_t length,
                                  length);
     at_status s = AT_OK;
     if (!yaml_parser_load(&parser, doc)) {
-        s = syntax_error(c, &parser);
+        s = syntax_error(c, &parser, yaml, length);
         yaml_parser_delete(&parser);
         return s;
     }
     yaml_document_t extra;
     if (!yaml_parser_load(&parser, &extra))
-        s = syntax_error(c, &parser);
+        s = syntax_error(c, &parser, yaml, length);
     else {
         yaml_node_t *root = yaml_document_get_root_node(&extra);
         if (root)

@@ -99,11 +99,12 @@ size_t at_space_enumerate(at_workload_kind kind, long items, int cpus,
         for (int t = 1; w * t <= cpus; t++)
             vary_workers(&s, kind, items, w, t);
     if (flags & AT_SPACE_OVERSUBSCRIBE) {
-        /* every worker with all CPUs' threads: the naive pool's mistake */
+        /* BLAS threads beyond the CPUs in one process; every worker with
+         * all CPUs' threads (the naive pool's mistake); one worker more
+         * than there are CPUs */
+        vary_serial(&s, 2 * cpus);
         if (cpus > 1)
             vary_workers(&s, kind, items, cpus, cpus);
-        else
-            vary_serial(&s, 2);
         vary_workers(&s, kind, items, cpus + 1, 1);
     }
     return s.count;

@@ -1,0 +1,1 @@
+AUTOTUNE_PROFILE=/nonexistent/p.yaml autotune env --workload svd --size 1000

@@ -1,0 +1,1 @@
+autotune fingerprint > "$TMP/fp.yaml" && autotune validate "$TMP/fp.yaml" | sed "s|$TMP|TMP|"

@@ -1,0 +1,1 @@
+autotune merge -o "$TMP/x.yaml"

@@ -1,0 +1,1 @@
+autotune merge data/examples/cluster.yaml

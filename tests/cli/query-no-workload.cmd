@@ -1,0 +1,1 @@
+autotune query --size 100

@@ -1,0 +1,1 @@
+autotune query --workload fft --size 100

@@ -1,0 +1,1 @@
+autotune show data/examples/cluster.yaml

@@ -1,0 +1,1 @@
+autotune show a.yaml b.yaml

@@ -1,0 +1,1 @@
+autotune show --wide data/examples/cluster.yaml

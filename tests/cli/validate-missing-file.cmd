@@ -1,0 +1,1 @@
+autotune validate /nonexistent/profile.yaml

@@ -1,0 +1,678 @@
+/* test_profile.c - profile load/save/merge/query, the knobs, the search
+ * space, the model and the fallback rule. */
+#include "config.h"
+
+#include "testutil.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *const example_files[] = {
+    "data/examples/single-machine.yaml", "data/examples/cluster.yaml",
+    "data/examples/with-model.yaml", "tests/data/good/block-style.yaml",
+    "tests/data/good/empty-machines.yaml"};
+#define N_EXAMPLES (sizeof example_files / sizeof example_files[0])
+
+#define FP_VM "dea336c7b55e3339"    /* 2 CPUs, in every example */
+#define FP_XEON "806984564c3ce0c1"  /* 8 CPUs, cluster.yaml */
+
+static at_profile *load(const char *rel)
+{
+    at_profile *p = NULL;
+    at_error err;
+    assert_at_ok(at_profile_load(src_path(rel), &p, &err), &err);
+    return p;
+}
+
+static at_machine machine_of(const at_profile *p, const char *fp)
+{
+    const at_machine_profile *mp = at_profile_find_machine(p, fp);
+    assert_non_null(mp);
+    return mp->machine;
+}
+
+/* ------------------------------------------------------------- basics */
+
+static void test_free_null(void **state)
+{
+    (void)state;
+    at_profile_free(NULL); /* must not crash */
+    assert_int_equal(at_profile_machine_count(NULL), 0);
+    assert_null(at_profile_machine_at(NULL, 0));
+}
+
+static void test_strerror_covers_every_code(void **state)
+{
+    (void)state;
+    for (int c = AT_OK; c <= AT_ERR_SYSTEM; c++)
+        assert_string_not_equal(at_strerror((at_status)c), "unknown error");
+    assert_string_equal(at_strerror((at_status)999), "unknown error");
+}
+
+static void test_error_format_table(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file;
+        int line, column;
+        const char *message, *expected;
+    } cases[] = {
+        {"p.yaml", 3, 7, "bad", "p.yaml:3:7: bad"},
+        {"p.yaml", 0, 0, "cannot open", "p.yaml: cannot open"},
+        {"", 0, 0, "out of memory", "out of memory"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        at_error e = {AT_ERR_PROFILE, "", "", cases[i].line, cases[i].column,
+                      ""};
+        strcpy(e.message, cases[i].message);
+        strcpy(e.file, cases[i].file);
+        char buf[256];
+        assert_string_equal(at_error_format(&e, buf, sizeof buf),
+                            cases[i].expected);
+    }
+}
+
+static void test_knob_names_table(void **state)
+{
+    (void)state;
+    static const struct {
+        int which; /* 0 mode, 1 transport, 2 pin */
+        const char *text;
+        at_status status;
+        int value;
+    } cases[] = {
+        {0, "process", AT_OK, AT_MODE_PROCESS},
+        {0, "thread", AT_OK, AT_MODE_THREAD},
+        {0, "threads", AT_ERR_ARG, 0},
+        {0, "", AT_ERR_ARG, 0},
+        {1, "pipe", AT_OK, AT_TRANSPORT_PIPE},
+        {1, "shm", AT_OK, AT_TRANSPORT_SHM},
+        {1, "SHM", AT_ERR_ARG, 0},
+        {2, "none", AT_OK, AT_PIN_NONE},
+        {2, "cores", AT_OK, AT_PIN_CORES},
+        {2, "core", AT_ERR_ARG, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int v = -1;
+        at_error err;
+        at_status s;
+        const char *back;
+        if (cases[i].which == 0) {
+            at_mode m = (at_mode)-1;
+            s = at_mode_parse(cases[i].text, &m, &err);
+            v = (int)m;
+            back = at_mode_name(m);
+        } else if (cases[i].which == 1) {
+            at_transport t = (at_transport)-1;
+            s = at_transport_parse(cases[i].text, &t, &err);
+            v = (int)t;
+            back = at_transport_name(t);
+        } else {
+            at_pin p = (at_pin)-1;
+            s = at_pin_parse(cases[i].text, &p, &err);
+            v = (int)p;
+            back = at_pin_name(p);
+        }
+        assert_int_equal(s, cases[i].status);
+        if (s == AT_OK) {
+            assert_int_equal(v, cases[i].value);
+            assert_string_equal(back, cases[i].text);
+        } else {
+            assert_int_equal(v, -1); /* output untouched on failure */
+            assert_non_null(strstr(err.message, "must be one of"));
+        }
+    }
+}
+
+static void test_config_check_table(void **state)
+{
+    (void)state;
+    const at_config ok = {2, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM,
+                          AT_PIN_CORES};
+    static const struct {
+        int field, value;
+        at_status status;
+    } cases[] = {
+        {0, 1, AT_OK},       {0, 0, AT_ERR_ARG},
+        {0, AT_MAX_WORKERS, AT_OK}, {0, AT_MAX_WORKERS + 1, AT_ERR_ARG},
+        {1, 0, AT_ERR_ARG},  {1, -3, AT_ERR_ARG},
+        {2, 0, AT_ERR_ARG},  {2, AT_MAX_CHUNK, AT_OK},
+        {3, 0, AT_ERR_ARG},  {4, 7, AT_ERR_ARG},
+        {5, 2, AT_ERR_ARG},  {6, 9, AT_ERR_ARG},
+    };
+    assert_int_equal(at_config_check(&ok, NULL), AT_OK);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        at_config c = ok;
+        int v = cases[i].value;
+        switch (cases[i].field) {
+        case 0: c.workers = v; break;
+        case 1: c.blas_threads = v; break;
+        case 2: c.chunk_size = v; break;
+        case 3: c.partitions = v; break;
+        case 4: c.mode = (at_mode)v; break;
+        case 5: c.transport = (at_transport)v; break;
+        case 6: c.pin = (at_pin)v; break;
+        }
+        assert_int_equal(at_config_check(&c, NULL), cases[i].status);
+    }
+}
+
+static void test_workload_kinds(void **state)
+{
+    (void)state;
+    at_workload_kind k;
+    assert_int_equal(at_workload_kind_of("svd", &k), 0);
+    assert_int_equal(k, AT_KIND_BATCH);
+    assert_int_equal(at_workload_kind_of("exp", &k), 0);
+    assert_int_equal(k, AT_KIND_VECTOR);
+    assert_int_equal(at_workload_kind_of("SVD", &k), -1);
+    assert_int_equal(at_workload_kind_of(NULL, &k), -1);
+}
+
+/* ------------------------------------------------------- load and save */
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_EXAMPLES; i++) {
+        at_profile *a = load(example_files[i]), *b = NULL;
+        char *text = NULL, *again = NULL;
+        at_error err;
+        assert_at_ok(at_profile_to_string(a, &text, &err), &err);
+        assert_at_ok(at_profile_load_string(text, strlen(text), "saved", &b,
+                                            &err),
+                     &err);
+        assert_true(at_profile_equal(a, b));
+        assert_at_ok(at_profile_to_string(b, &again, &err), &err);
+        assert_string_equal(text, again); /* saving is deterministic */
+        free(text);
+        free(again);
+        at_profile_free(a);
+        at_profile_free(b);
+    }
+}
+
+static void test_load_errors_fill_struct(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *yaml;
+        at_status code;
+        int line, column;
+        const char *key;
+    } cases[] = {
+        {"autotune_profile: 1\nmachines: [\n", AT_ERR_SYNTAX, 3, 1, ""},
+        {"autotune_profile: 1\nmachines: []\nextra: 1\n", AT_ERR_PROFILE, 3,
+         1, "extra"},
+        {"autotune_profile: 3\nmachines: []\n", AT_ERR_PROFILE, 1, 19,
+         "autotune_profile"},
+        {"machines: []\n", AT_ERR_PROFILE, 1, 1, "autotune_profile"},
+        {"", AT_ERR_PROFILE, 1, 1, ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        at_profile *sentinel = (at_profile *)&cases[i], *p = sentinel;
+        at_error err;
+        memset(&err, 0, sizeof err);
+        at_status s = at_profile_load_string(
+            cases[i].yaml, strlen(cases[i].yaml), "case.yaml", &p, &err);
+        assert_int_equal(s, cases[i].code);
+        assert_ptr_equal(p, sentinel); /* output untouched */
+        assert_int_equal(err.code, cases[i].code);
+        assert_string_equal(err.file, "case.yaml");
+        assert_int_equal(err.line, cases[i].line);
+        assert_int_equal(err.column, cases[i].column);
+        assert_string_equal(err.key, cases[i].key);
+        assert_true(strlen(err.message) > 0);
+    }
+}
+
+static void test_load_null_err_is_allowed(void **state)
+{
+    (void)state;
+    at_profile *p = NULL;
+    assert_int_equal(at_profile_load("/nonexistent/x.yaml", &p, NULL),
+                     AT_ERR_IO);
+    assert_null(p);
+}
+
+static int count_dir_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+static void test_save_is_atomic_and_leaves_no_temp(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir(), path[4200], bad[4200];
+    at_profile *p = load("data/examples/cluster.yaml"), *back = NULL;
+    at_error err;
+    snprintf(path, sizeof path, "%s/profile.yaml", dir);
+    assert_at_ok(at_profile_save(p, path, &err), &err);
+    assert_at_ok(at_profile_save(p, path, &err), &err); /* replace */
+    assert_int_equal(count_dir_entries(dir), 1);
+    assert_at_ok(at_profile_load(path, &back, &err), &err);
+    assert_true(at_profile_equal(p, back));
+    snprintf(bad, sizeof bad, "%s/no/such/dir/p.yaml", dir);
+    assert_int_equal(at_profile_save(p, bad, &err), AT_ERR_IO);
+    assert_string_equal(err.file, bad);
+    at_profile_free(p);
+    at_profile_free(back);
+    rm_tree(dir);
+    free(dir);
+}
+
+/* ---------------------------------------------------------- building */
+
+static at_entry make_entry(long size, long items, double seconds,
+                           const char *when)
+{
+    at_entry e = {size, items, seconds, 0.01, "", {2, AT_MODE_PROCESS, 1, 1,
+                                                   1, AT_TRANSPORT_SHM,
+                                                   AT_PIN_CORES},
+                  {-1, -1, -1, -1}};
+    strcpy(e.measured, when);
+    return e;
+}
+
+static at_profile *profile_with(const at_machine *m, const at_entry *e)
+{
+    at_profile *p;
+    at_error err;
+    assert_at_ok(at_profile_new(&p, &err), &err);
+    assert_at_ok(at_profile_add_machine(p, m, &err), &err);
+    if (e)
+        assert_at_ok(at_profile_set_entry(p, m->fingerprint, "svd", e, &err),
+                     &err);
+    return p;
+}
+
+static at_machine vm_machine(void)
+{
+    at_profile *p = load("data/examples/single-machine.yaml");
+    at_machine m = machine_of(p, FP_VM);
+    at_profile_free(p);
+    return m;
+}
+
+static void test_set_entry_validates(void **state)
+{
+    (void)state;
+    at_machine m = vm_machine();
+    at_profile *p = profile_with(&m, NULL);
+    at_error err;
+    at_entry e = make_entry(100, 4, 1.0, "2026-01-01T00:00:00Z");
+    e.best.workers = 0;
+    assert_int_equal(at_profile_set_entry(p, FP_VM, "svd", &e, &err),
+                     AT_ERR_ARG);
+    e = make_entry(100, 4, 1.0, "yesterday");
+    assert_int_equal(at_profile_set_entry(p, FP_VM, "svd", &e, &err),
+                     AT_ERR_ARG);
+    e = make_entry(100, 4, 1.0, "2026-01-01T00:00:00Z");
+    assert_int_equal(at_profile_set_entry(p, FP_VM, "fft", &e, &err),
+                     AT_ERR_ARG);
+    assert_int_equal(at_profile_set_entry(p, "0000000000000000", "svd", &e,
+                                          &err),
+                     AT_ERR_NOMATCH);
+    /* nothing was added by the failures */
+    assert_null(at_machine_profile_workload(at_profile_find_machine(p, FP_VM),
+                                            "svd"));
+    at_profile_free(p);
+}
+
+/* ------------------------------------------------------------- merge */
+
+static double seconds_of(const at_profile *p, long size, long items)
+{
+    const at_workload_profile *w = at_machine_profile_workload(
+        at_profile_find_machine(p, FP_VM), "svd");
+    for (size_t i = 0; w && i < w->n_entries; i++)
+        if (w->entries[i].size == size && w->entries[i].items == items)
+            return w->entries[i].seconds;
+    return -1;
+}
+
+static void test_merge_newest_measurement_wins(void **state)
+{
+    (void)state;
+    at_machine m = vm_machine();
+    at_entry old = make_entry(1000, 16, 5.0, "2026-01-01T00:00:00Z");
+    at_entry new = make_entry(1000, 16, 4.0, "2026-02-01T00:00:00Z");
+    at_entry tie = make_entry(1000, 16, 3.0, "2026-02-01T00:00:00Z");
+    at_entry other = make_entry(500, 16, 1.0, "2025-01-01T00:00:00Z");
+    at_profile *a = profile_with(&m, &new), *b = profile_with(&m, &old);
+    at_error err;
+    assert_at_ok(at_profile_set_entry(b, FP_VM, "svd", &other, &err), &err);
+    assert_at_ok(at_profile_merge(a, b, &err), &err); /* older into newer */
+    assert_true(seconds_of(a, 1000, 16) == 4.0);
+    assert_true(seconds_of(a, 500, 16) == 1.0); /* new key added */
+    at_profile_free(b);
+    b = profile_with(&m, &tie);
+    assert_at_ok(at_profile_merge(a, b, &err), &err); /* tie: `from` wins */
+    assert_true(seconds_of(a, 1000, 16) == 3.0);
+    at_profile_free(a);
+    at_profile_free(b);
+}
+
+static void test_merge_machines_by_fingerprint(void **state)
+{
+    (void)state;
+    at_profile *a = load("data/examples/single-machine.yaml");
+    at_profile *b = load("data/examples/cluster.yaml");
+    at_error err;
+    assert_at_ok(at_profile_merge(a, b, &err), &err);
+    assert_int_equal(at_profile_machine_count(a), 3);
+    const at_machine_profile *vm = at_profile_find_machine(a, FP_VM);
+    assert_int_equal(vm->n_workloads, 4); /* svd, inv, gemm, exp */
+    /* cluster's svd entry for the VM has the same key and is no newer */
+    assert_true(seconds_of(a, 1000, 16) == 3.91);
+    /* merging the same profile again changes nothing */
+    at_profile *before;
+    assert_at_ok(at_profile_new(&before, &err), &err);
+    assert_at_ok(at_profile_merge(before, a, &err), &err);
+    assert_at_ok(at_profile_merge(a, b, &err), &err);
+    assert_true(at_profile_equal(a, before));
+    at_profile_free(a);
+    at_profile_free(b);
+    at_profile_free(before);
+}
+
+/* Many processes merge into one file at once: each must find its entry
+ * there at the end. */
+static void test_merge_into_file_concurrently(void **state)
+{
+    (void)state;
+    enum { WRITERS = 8 };
+    char *dir = make_temp_dir(), path[4200];
+    snprintf(path, sizeof path, "%s/sub/profile.yaml", dir);
+    at_machine m = vm_machine();
+    pid_t pids[WRITERS];
+    for (int i = 0; i < WRITERS; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            at_entry e = make_entry(100 + i, 16, 1.0 + i,
+                                    "2026-01-01T00:00:00Z");
+            at_profile *p = profile_with(&m, &e);
+            int rc = at_profile_merge_into_file(p, path, NULL) == AT_OK;
+            at_profile_free(p);
+            _exit(rc ? 0 : 1);
+        }
+    }
+    for (int i = 0; i < WRITERS; i++) {
+        int status;
+        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    at_profile *p;
+    at_error err;
+    assert_at_ok(at_profile_load(path, &p, &err), &err);
+    for (int i = 0; i < WRITERS; i++)
+        assert_true(seconds_of(p, 100 + i, 16) == 1.0 + i);
+    at_profile_free(p);
+    rm_tree(dir);
+    free(dir);
+}
+
+/* ------------------------------------------------------------- query */
+
+static void test_query_sources(void **state)
+{
+    (void)state;
+    at_profile *cluster = load("data/examples/cluster.yaml");
+    at_profile *model = load("data/examples/with-model.yaml");
+    at_machine xeon = machine_of(cluster, FP_XEON);
+    at_machine vm = machine_of(model, FP_VM);
+    at_machine stranger = vm;
+    strcpy(stranger.fingerprint, "0123456789abcdef");
+    static const struct {
+        int which; /* 0 cluster+xeon, 1 model+vm, 2 cluster+stranger,
+                      3 no profile + vm */
+        const char *workload;
+        long size, items;
+        at_source source;
+        int workers;
+    } cases[] = {
+        {0, "svd", 1000, 64, AT_SOURCE_ENTRY, 4},
+        {0, "gemm", 2000, 100, AT_SOURCE_ENTRY, 4},
+        {0, "gemm", 1500, 80, AT_SOURCE_NEAREST, 4},
+        {0, "inv", 500, 100, AT_SOURCE_FALLBACK, 8},
+        {1, "svd", 1000, 16, AT_SOURCE_ENTRY, 2},
+        {1, "svd", 1500, 16, AT_SOURCE_MODEL, 2},
+        {1, "exp", 1000, 1, AT_SOURCE_FALLBACK, 2},
+        {2, "svd", 1000, 64, AT_SOURCE_FALLBACK, 2},
+        {3, "svd", 1000, 1, AT_SOURCE_FALLBACK, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const at_profile *p = cases[i].which == 1   ? model
+                              : cases[i].which == 3 ? NULL
+                                                    : cluster;
+        const at_machine *m = cases[i].which == 0   ? &xeon
+                              : cases[i].which == 2 ? &stranger
+                                                    : &vm;
+        at_query_result r;
+        at_error err;
+        assert_at_ok(at_profile_query(p, m, cases[i].workload, cases[i].size,
+                                      cases[i].items, &r, &err),
+                     &err);
+        assert_int_equal(r.source, cases[i].source);
+        assert_int_equal(r.config.workers, cases[i].workers);
+        assert_true(strlen(r.reason) > 0);
+        assert_int_equal(at_config_check(&r.config, NULL), AT_OK);
+        if (r.source == AT_SOURCE_ENTRY || r.source == AT_SOURCE_NEAREST)
+            assert_non_null(r.entry);
+        if (r.source == AT_SOURCE_MODEL)
+            assert_true(r.predicted_seconds > 0);
+    }
+    at_query_result r;
+    at_error err;
+    assert_int_equal(at_profile_query(cluster, &xeon, "fft", 1, 1, &r, &err),
+                     AT_ERR_ARG);
+    assert_int_equal(at_profile_query(cluster, &xeon, "svd", 0, 1, &r, &err),
+                     AT_ERR_ARG);
+    assert_int_equal(at_profile_query(cluster, &xeon, "exp", 10, 2, &r, &err),
+                     AT_ERR_ARG);
+    at_profile_free(cluster);
+    at_profile_free(model);
+}
+
+/* The exact-entry lookup is a binary search: check it against every
+ * entry of a profile with many sizes and item counts, and misses. */
+static void test_query_finds_every_entry(void **state)
+{
+    (void)state;
+    at_machine m = vm_machine();
+    at_profile *p = profile_with(&m, NULL);
+    at_error err;
+    for (long size = 10; size <= 400; size += 10)
+        for (long items = 2; items <= 64; items *= 2) {
+            at_entry e = make_entry(size, items, (double)(size * items),
+                                    "2026-01-01T00:00:00Z");
+            assert_at_ok(at_profile_set_entry(p, FP_VM, "svd", &e, &err),
+                         &err);
+        }
+    for (long size = 5; size <= 405; size += 5)
+        for (long items = 1; items <= 80; items++) {
+            at_query_result r;
+            assert_at_ok(at_profile_query(p, &m, "svd", size, items, &r,
+                                          &err),
+                         &err);
+            int present = size % 10 == 0 && size <= 400 && items >= 2 &&
+                          (items & (items - 1)) == 0 && items <= 64;
+            assert_int_equal(r.source, present ? AT_SOURCE_ENTRY
+                                               : AT_SOURCE_NEAREST);
+            if (present)
+                assert_true(r.predicted_seconds == (double)(size * items));
+            assert_true(r.config.chunk_size <= items);
+        }
+    at_profile_free(p);
+}
+
+static void test_fallback_table(void **state)
+{
+    (void)state;
+    static const struct {
+        at_workload_kind kind;
+        long items;
+        int cpus;
+        at_config want;
+    } cases[] = {
+        {AT_KIND_BATCH, 16, 2,
+         {2, AT_MODE_PROCESS, 1, 2, 1, AT_TRANSPORT_SHM, AT_PIN_CORES}},
+        {AT_KIND_BATCH, 1, 8,
+         {1, AT_MODE_PROCESS, 8, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE}},
+        {AT_KIND_BATCH, 3, 8,
+         {3, AT_MODE_PROCESS, 2, 1, 1, AT_TRANSPORT_SHM, AT_PIN_CORES}},
+        {AT_KIND_BATCH, 100, 1,
+         {1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE}},
+        {AT_KIND_VECTOR, 1, 4,
+         {4, AT_MODE_PROCESS, 1, 1, 4, AT_TRANSPORT_SHM, AT_PIN_CORES}},
+        {AT_KIND_VECTOR, 1, 1,
+         {1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        at_config c;
+        at_fallback_config(cases[i].kind, cases[i].items, cases[i].cpus, &c);
+        assert_memory_equal(&c, &cases[i].want, sizeof c);
+    }
+}
+
+/* --------------------------------------------------------- the space */
+
+static int same_config(const at_config *a, const at_config *b)
+{
+    return memcmp(a, b, sizeof *a) == 0;
+}
+
+static void check_space(at_workload_kind kind, long items, int cpus,
+                        int flags)
+{
+    size_t n = at_space_enumerate(kind, items, cpus, flags, NULL, 0);
+    assert_true(n > 0);
+    at_config *all = calloc(n, sizeof *all);
+    assert_int_equal(at_space_enumerate(kind, items, cpus, flags, all, n), n);
+    int oversubscribed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const at_config *c = &all[i];
+        long tasks = kind == AT_KIND_VECTOR ? c->partitions : items;
+        assert_int_equal(at_config_check(c, NULL), AT_OK);
+        oversubscribed |= c->workers * c->blas_threads > cpus;
+        if (!(flags & AT_SPACE_OVERSUBSCRIBE))
+            assert_true(c->workers * c->blas_threads <= cpus);
+        assert_true(c->chunk_size <= (tasks + c->workers - 1) / c->workers);
+        if (kind == AT_KIND_BATCH)
+            assert_int_equal(c->partitions, 1);
+        else
+            assert_int_equal(c->partitions % c->workers, 0);
+        if (c->mode == AT_MODE_THREAD)
+            assert_int_equal(c->transport, AT_TRANSPORT_SHM);
+        for (size_t j = 0; j < i; j++)
+            assert_false(same_config(c, &all[j]));
+    }
+    assert_int_equal(oversubscribed, (flags & AT_SPACE_OVERSUBSCRIBE) != 0);
+    free(all);
+}
+
+static void test_space_constraints(void **state)
+{
+    (void)state;
+    static const struct {
+        at_workload_kind kind;
+        long items;
+        int cpus;
+    } cases[] = {{AT_KIND_BATCH, 16, 2},  {AT_KIND_BATCH, 1, 2},
+                 {AT_KIND_BATCH, 3, 8},   {AT_KIND_BATCH, 100, 1},
+                 {AT_KIND_VECTOR, 1, 2},  {AT_KIND_VECTOR, 1, 1},
+                 {AT_KIND_VECTOR, 1, 6}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int flags = 0; flags <= AT_SPACE_OVERSUBSCRIBE; flags++)
+            check_space(cases[i].kind, cases[i].items, cases[i].cpus, flags);
+}
+
+/* ---------------------------------------------------------- the model */
+
+static const at_model model = {1000, 0.5, 3, 0.6, 0.05, 0.2, 1.1, 0.95, 0.04,
+                               "2026-01-01T00:00:00Z"};
+static const at_machine_costs costs = {{20, 2}, {10, 0}, {1, 0}, 600, 30};
+
+static double predict(const at_config *c, long size, long items)
+{
+    return at_model_predict(&model, &costs, 2, AT_KIND_BATCH, size, items, c);
+}
+
+static void test_model_values(void **state)
+{
+    (void)state;
+    at_config serial = {1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM,
+                        AT_PIN_NONE};
+    /* one worker, one thread: items x compute, no messages */
+    assert_float_equal(predict(&serial, 1000, 16), 16 * 0.5, 1e-12);
+    assert_float_equal(predict(&serial, 2000, 16), 16 * 0.5 * 8, 1e-9);
+    /* two threads: Amdahl with f = 0.6 */
+    serial.blas_threads = 2;
+    assert_float_equal(predict(&serial, 1000, 16), 16 * 0.5 * (0.4 + 0.3),
+                       1e-12);
+    /* two shm workers, chunk 1: 8 items each with contention, 16 messages */
+    at_config pool = {2, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM,
+                      AT_PIN_NONE};
+    assert_float_equal(predict(&pool, 1000, 16), 8 * 0.5 * 1.05 + 16 * 10e-6,
+                       1e-12);
+    /* pipe adds its bandwidth term: 16 x 2 x 8 MB at 2 GB/s */
+    pool.transport = AT_TRANSPORT_PIPE;
+    assert_float_equal(predict(&pool, 1000, 16),
+                       8 * 0.5 * 1.05 + 16 * 20e-6 + 16 * 16e6 / 2e9, 1e-12);
+}
+
+static void test_model_orderings(void **state)
+{
+    (void)state;
+    at_config pool = {2, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM,
+                      AT_PIN_NONE};
+    at_config over = pool;
+    over.blas_threads = 2;
+    assert_true(predict(&over, 1000, 16) > predict(&pool, 1000, 16));
+    at_config uneven = pool;
+    uneven.chunk_size = 8;
+    /* 17 items in chunks of 8: one worker gets 16, slower than chunk 1 */
+    assert_true(predict(&uneven, 1000, 17) > predict(&pool, 1000, 17));
+    for (long items = 1; items < 64; items++)
+        assert_true(predict(&pool, 1000, items + 1) >=
+                    predict(&pool, 1000, items));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_free_null),
+        cmocka_unit_test(test_strerror_covers_every_code),
+        cmocka_unit_test(test_error_format_table),
+        cmocka_unit_test(test_knob_names_table),
+        cmocka_unit_test(test_config_check_table),
+        cmocka_unit_test(test_workload_kinds),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_load_errors_fill_struct),
+        cmocka_unit_test(test_load_null_err_is_allowed),
+        cmocka_unit_test(test_save_is_atomic_and_leaves_no_temp),
+        cmocka_unit_test(test_set_entry_validates),
+        cmocka_unit_test(test_merge_newest_measurement_wins),
+        cmocka_unit_test(test_merge_machines_by_fingerprint),
+        cmocka_unit_test(test_merge_into_file_concurrently),
+        cmocka_unit_test(test_query_sources),
+        cmocka_unit_test(test_query_finds_every_entry),
+        cmocka_unit_test(test_fallback_table),
+        cmocka_unit_test(test_space_constraints),
+        cmocka_unit_test(test_model_values),
+        cmocka_unit_test(test_model_orderings),
+    };
+    return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
+}

@@ -1,0 +1,56 @@
+#include "config.h"
+
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *src_path(const char *rel)
+{
+    static char buf[4096];
+    const char *src = getenv("SRCDIR");
+    snprintf(buf, sizeof buf, "%s/%s", src ? src : ".", rel);
+    return buf;
+}
+
+char *make_temp_dir(void)
+{
+    char tmpl[] = "/tmp/autotune-test.XXXXXX";
+    char *d = mkdtemp(tmpl);
+    assert_non_null(d);
+    return strdup(d);
+}
+
+void rm_tree(const char *dir)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+void assert_at_ok_(at_status s, const at_error *err, const char *file,
+                   int line)
+{
+    if (s == AT_OK)
+        return;
+    char msg[1024];
+    print_error("%s:%d: status %d: %s\n", file, line, (int)s,
+                err ? at_error_format(err, msg, sizeof msg) : "");
+    fail();
+}
