@@ -125,8 +125,8 @@ int cli_load_profile(const char *path, at_profile **profile, char *used,
         if (s != AT_OK)
             return cli_report(&err);
         path = used;
-    }
-    snprintf(used, used_size, "%s", path);
+    } else
+        snprintf(used, used_size, "%s", path);
     if (at_profile_load(path, profile, &err) != AT_OK)
         return cli_report(&err);
     return 0;
