@@ -43,6 +43,20 @@ int cli_parse_long(const char *flag, const char *text, long min, long max,
     return 0;
 }
 
+int cli_plain_args(int argc, char **argv, const char *cmd, const char *usage)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            return -1;
+        }
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-' && argv[i][1] != '\0')
+            return cli_usage_error("%s: unknown option '%s' (see --help)",
+                                   cmd, argv[i]);
+    return 0;
+}
+
 long cli_default_items(at_workload_kind kind, int cpus)
 {
     if (kind == AT_KIND_VECTOR)

@@ -18,6 +18,10 @@ int cli_report(const at_error *err);
 int cli_parse_long(const char *flag, const char *text, long min, long max,
                    long *out);
 
+/* For commands whose arguments are all operands: prints `usage` and
+ * returns -1 for -h/--help, rejects any other option (exit code), else 0. */
+int cli_plain_args(int argc, char **argv, const char *cmd, const char *usage);
+
 /* The job the query-like subcommands describe. */
 typedef struct cli_job {
     const char *workload;

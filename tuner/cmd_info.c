@@ -8,28 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int only_help(int argc, char **argv, const char *cmd,
-                     const char *usage)
-{
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return -1;
-        }
-        return cli_usage_error("%s: unexpected argument '%s'", cmd, argv[i]);
-    }
-    return 0;
-}
-
 int cmd_fingerprint(int argc, char **argv)
 {
     static const char usage[] =
         "usage: autotune fingerprint\n"
         "Prints this machine's identity (CPU, usable CPUs, caches, BLAS) and\n"
         "its fingerprint, as a profile holding this one machine.\n";
-    int rc = only_help(argc, argv, "fingerprint", usage);
+    int rc = cli_plain_args(argc, argv, "fingerprint", usage);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (argc > 1)
+        return cli_usage_error("fingerprint: unexpected argument '%s'",
+                               argv[1]);
     at_machine m;
     at_error err;
     at_profile *p = NULL;
@@ -102,16 +92,25 @@ static const char query_usage[] =
     "The configuration for K items of workload W at size N on this machine,\n"
     "and where it came from (entry, model, nearest, fallback).\n";
 
+/* Parses a query-like command line and answers it; returns -1 after
+ * printing the usage for --help, else 0 or an exit code. */
+static int parse_and_resolve(int argc, char **argv, const char *cmd,
+                             const char *usage, cli_job *job,
+                             at_query_result *r, char *used, size_t size)
+{
+    int rc = cli_parse_job(argc, argv, cmd, usage, job);
+    return rc ? rc : resolve(job, r, used, size);
+}
+
 int cmd_query(int argc, char **argv)
 {
     cli_job job;
-    int rc = cli_parse_job(argc, argv, "query", query_usage, &job);
-    if (rc)
-        return rc < 0 ? 0 : rc;
     at_query_result r;
     char used[4096];
-    if ((rc = resolve(&job, &r, used, sizeof used)) != 0)
-        return rc;
+    int rc = parse_and_resolve(argc, argv, "query", query_usage, &job, &r,
+                               used, sizeof used);
+    if (rc)
+        return rc < 0 ? 0 : rc;
     const at_config *c = &r.config;
     printf("workload:      %s\n", job.workload);
     printf("size:          %ld\n", job.size);
@@ -140,13 +139,12 @@ static const char env_usage[] =
 int cmd_env(int argc, char **argv)
 {
     cli_job job;
-    int rc = cli_parse_job(argc, argv, "env", env_usage, &job);
-    if (rc)
-        return rc < 0 ? 0 : rc;
     at_query_result r;
     char used[4096];
-    if ((rc = resolve(&job, &r, used, sizeof used)) != 0)
-        return rc;
+    int rc = parse_and_resolve(argc, argv, "env", env_usage, &job, &r, used,
+                               sizeof used);
+    if (rc)
+        return rc < 0 ? 0 : rc;
     const at_config *c = &r.config;
     /* Every BLAS reads its own variable; set them all to the one value. */
     static const char *const blas_vars[] = {

@@ -7,23 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int wants_help(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            return 1;
-    return 0;
-}
-
-static int reject_options(int argc, char **argv, const char *cmd)
-{
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] == '-' && argv[i][1] != '\0')
-            return cli_usage_error("%s: unknown option '%s' (see --help)",
-                                   cmd, argv[i]);
-    return 0;
-}
-
 int cmd_validate(int argc, char **argv)
 {
     static const char usage[] =
@@ -31,13 +14,9 @@ int cmd_validate(int argc, char **argv)
         "Checks each profile; prints 'FILE: ok' or one\n"
         "'autotune: FILE:LINE:COL: message' line per invalid file.\n"
         "Exit status 0 only when every file is valid.\n";
-    if (wants_help(argc, argv)) {
-        fputs(usage, stdout);
-        return 0;
-    }
-    int rc = reject_options(argc, argv, "validate");
+    int rc = cli_plain_args(argc, argv, "validate", usage);
     if (rc)
-        return rc;
+        return rc < 0 ? 0 : rc;
     if (argc < 2)
         return cli_usage_error("validate: no FILE given");
     int failed = 0;
@@ -118,13 +97,9 @@ int cmd_show(int argc, char **argv)
         "usage: autotune show FILE\n"
         "Prints the profile's machines, workloads and best configurations,\n"
         "with each best's speedup over the serial and naive-pool baselines.\n";
-    if (wants_help(argc, argv)) {
-        fputs(usage, stdout);
-        return 0;
-    }
-    int rc = reject_options(argc, argv, "show");
+    int rc = cli_plain_args(argc, argv, "show", usage);
     if (rc)
-        return rc;
+        return rc < 0 ? 0 : rc;
     if (argc != 2)
         return cli_usage_error("show: expected one FILE, got %d", argc - 1);
     at_profile *p;

@@ -409,11 +409,8 @@ static void test_merge_into_file_concurrently(void **state)
             _exit(rc ? 0 : 1);
         }
     }
-    for (int i = 0; i < WRITERS; i++) {
-        int status;
-        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    }
+    for (int i = 0; i < WRITERS; i++)
+        assert_child_succeeded(pids[i]);
     at_profile *p;
     at_error err;
     assert_at_ok(at_profile_load(path, &p, &err), &err);

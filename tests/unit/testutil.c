@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 const char *src_path(const char *rel)
 {
@@ -42,6 +43,14 @@ char *read_text(const char *path)
     buf[n] = '\0';
     fclose(f);
     return buf;
+}
+
+void assert_child_succeeded(int pid)
+{
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 void assert_at_ok_(at_status s, const at_error *err, const char *file,

@@ -18,6 +18,9 @@ char *make_temp_dir(void);
 void rm_tree(const char *dir);
 /* A whole file into a malloc'ed string. */
 char *read_text(const char *path);
+/* Waits for the forked child `pid` and asserts it exited with status 0
+ * (tests that change process state run it in a child). */
+void assert_child_succeeded(int pid);
 /* Asserts s == AT_OK, printing the error otherwise. */
 #define assert_at_ok(s, err) assert_at_ok_((s), (err), __FILE__, __LINE__)
 void assert_at_ok_(at_status s, const at_error *err, const char *file,
