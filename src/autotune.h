@@ -49,7 +49,10 @@ typedef enum at_status {
     AT_ERR_NOPROFILE, /* no profile file found on the search path */
     AT_ERR_NOMATCH,   /* the profile has no machine with this fingerprint */
     AT_ERR_NOBLAS,    /* no controllable BLAS is loaded in this process */
-    AT_ERR_SYSTEM     /* the operating system refused (affinity, topology) */
+    AT_ERR_SYSTEM,    /* the operating system refused (affinity, topology) */
+    AT_ERR_WORKER,    /* a worker died or a task reported failure */
+    AT_ERR_TIMEOUT,   /* a task ran past its deadline (its worker replaced) */
+    AT_ERR_CANCELLED  /* at_pool_cancel() was called during the job */
 } at_status;
 
 typedef struct at_error {
@@ -371,6 +374,92 @@ double at_model_predict(const at_model *model, const at_machine_costs *costs,
 #define AT_SPACE_OVERSUBSCRIBE 1
 size_t at_space_enumerate(at_workload_kind kind, long items, int usable_cpus,
                           int flags, at_config *out, size_t max);
+
+/* -------------------------------------------------------------- executor */
+
+/* A pool of workers runs jobs in one configuration. It is created once
+ * (its start-up is measured apart) and reused for any number of jobs.
+ *
+ * Process workers are forked at creation: the task functions must be in
+ * the program (they are called through the same addresses in the forked
+ * workers) and everything they need must reach them through the job's
+ * `arg` bytes, its input, or memory that existed when the pool was
+ * created. Thread workers share the caller's memory.
+ *
+ * Transport (process workers): `pipe` copies each task's input to its
+ * worker and the output back through a socket, as a pickling pool does;
+ * `shm` copies nothing when the job's buffers come from at_buffer_alloc()
+ * (workers map the same pages), and stages other buffers through shared
+ * memory, a copy the statistics count as transfer. Thread workers never
+ * copy with shm; with pipe they copy each task's data to and from a
+ * private buffer, to measure what copying costs.
+ *
+ * Faults: a worker that dies, a task that returns non-zero, or a chunk
+ * that runs past the job's deadline ends the job with AT_ERR_WORKER or
+ * AT_ERR_TIMEOUT and a message naming the worker and the items; the pool
+ * replaces the worker (a process worker is killed and reaped; a thread
+ * worker past its deadline cannot be stopped, so it is abandoned and
+ * replaced, and may still write its item's output). The caller's input is
+ * never written. The output of a failed job is undefined. Shared memory
+ * is anonymous (memfd): nothing is left behind in /dev/shm, whatever
+ * happens to the process. Workers die with the process that created them.
+ */
+typedef struct at_pool at_pool; /* opaque */
+
+/* One batch item: reads `in`, writes `out`; 0 on success. */
+typedef int (*at_item_fn)(const void *in, void *out, const void *arg);
+/* One vector partition of `count` elements; 0 on success. */
+typedef int (*at_span_fn)(const void *in, void *out, size_t count,
+                          const void *arg);
+
+typedef struct at_job {
+    at_workload_kind kind;
+    at_item_fn item;  /* AT_KIND_BATCH: called once per item */
+    at_span_fn span;  /* AT_KIND_VECTOR: called once per partition */
+    const void *arg;  /* copied to the workers with the job */
+    size_t arg_bytes; /* at most AT_MAX_ARG_BYTES */
+    const void *in;   /* count x in_bytes */
+    void *out;        /* count x out_bytes */
+    size_t in_bytes;  /* per item (batch) or per element (vector) */
+    size_t out_bytes;
+    long count;       /* items (batch) or elements (vector) */
+    int chunk_size;   /* tasks (items or partitions) per message */
+    int partitions;   /* vector: pieces of the vector (batch: 1) */
+    double deadline;  /* seconds one chunk may take; 0 = no deadline */
+} at_job;
+#define AT_MAX_ARG_BYTES 4096
+
+/* Where the time of a job went (wall clock, seconds). */
+typedef struct at_job_stats {
+    double wall;         /* the whole job, as the caller waits for it */
+    double transfer;     /* parent copying data to and from workers */
+    double compute;      /* in task functions, summed over workers */
+    double compute_max;  /* in task functions, on the busiest worker */
+    double wait;         /* wall - transfer - compute_max: dispatch, idle */
+    long messages;       /* task messages sent */
+    double bytes_copied; /* payload bytes copied to and from workers */
+} at_job_stats;
+
+/* Starts a pool in `config` (its workers, mode, blas_threads, transport
+ * and pin; chunk_size and partitions are the job's). With 1 worker, jobs
+ * run in the calling process. */
+at_status at_pool_create(const at_config *config, at_pool **out,
+                         at_error *err);
+/* Stops and reaps the workers. */
+void at_pool_free(at_pool *pool);
+/* Seconds at_pool_create took to start the workers. */
+double at_pool_start_seconds(const at_pool *pool);
+/* Runs a job; fills *stats (may be NULL) on success. */
+at_status at_pool_run(at_pool *pool, const at_job *job, at_job_stats *stats,
+                      at_error *err);
+/* Makes the running (or next) job of the pool end with AT_ERR_CANCELLED
+ * as soon as possible. Safe to call from a signal handler. */
+void at_pool_cancel(at_pool *pool);
+
+/* Shared memory for job buffers: workers of every pool see it without a
+ * copy. Zeroed. Freed with at_buffer_free (NULL is allowed). */
+at_status at_buffer_alloc(size_t bytes, void **data, at_error *err);
+void at_buffer_free(void *data);
 
 /* ----------------------------------------------------------- search path */
 

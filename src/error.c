@@ -20,6 +20,9 @@ const char *at_strerror(at_status code)
     case AT_ERR_NOMATCH: return "no machine in the profile matches";
     case AT_ERR_NOBLAS: return "no controllable BLAS in this process";
     case AT_ERR_SYSTEM: return "system error";
+    case AT_ERR_WORKER: return "a worker failed";
+    case AT_ERR_TIMEOUT: return "a task ran past its deadline";
+    case AT_ERR_CANCELLED: return "cancelled";
     }
     return "unknown error";
 }

@@ -64,54 +64,39 @@ long cli_default_items(at_workload_kind kind, int cpus)
     return cpus * 8 > 16 ? cpus * 8 : 16;
 }
 
-/* getopt prints its own messages; ours name the flag the same way. */
-static int unknown_option(int argc, char **argv, const char *cmd)
+int cli_getopt_error(int c, char **argv, const char *cmd)
 {
-    (void)argc;
-    const char *bad = argv[optind - 1];
+    if (c == ':')
+        return cli_usage_error("%s: option '%s' needs a value", cmd,
+                               argv[optind - 1]);
     if (optopt)
         return cli_usage_error("%s: unknown option '-%c' (see --help)", cmd,
                                optopt);
-    return cli_usage_error("%s: unknown option '%s' (see --help)", cmd, bad);
+    return cli_usage_error("%s: unknown option '%s' (see --help)", cmd,
+                           argv[optind - 1]);
 }
 
-int cli_parse_job(int argc, char **argv, const char *cmd, const char *usage,
-                  cli_job *job)
+int cli_job_option(int c, const char *arg, cli_job *job)
 {
-    static const struct option opts[] = {
-        {"workload", required_argument, NULL, 'w'},
-        {"size", required_argument, NULL, 's'},
-        {"items", required_argument, NULL, 'i'},
-        {"profile", required_argument, NULL, 'p'},
-        {"machine", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    memset(job, 0, sizeof *job);
-    opterr = 0;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'w': job->workload = optarg; break;
-        case 's':
-            if (cli_parse_long("--size", optarg, 1, 1000000000000L,
-                               &job->size))
-                return EXIT_USAGE;
-            break;
-        case 'i':
-            if (cli_parse_long("--items", optarg, 1, 1000000000000L,
-                               &job->items))
-                return EXIT_USAGE;
-            break;
-        case 'p': job->profile = optarg; break;
-        case 'm': job->machine = optarg; break;
-        case 'h': fputs(usage, stdout); return -1;
-        case ':':
-            return cli_usage_error("%s: option '%s' needs a value", cmd,
-                                   argv[optind - 1]);
-        default: return unknown_option(argc, argv, cmd);
-        }
+    switch (c) {
+    case 'w': job->workload = arg; return 1;
+    case 's':
+        return cli_parse_long("--size", arg, 1, 1000000000000L, &job->size)
+                   ? -1
+                   : 1;
+    case 'i':
+        return cli_parse_long("--items", arg, 1, 1000000000000L,
+                              &job->items)
+                   ? -1
+                   : 1;
+    case 'p': job->profile = arg; return 1;
+    case 'm': job->machine = arg; return 1;
     }
+    return 0;
+}
+
+int cli_job_check(int argc, char **argv, const char *cmd, const cli_job *job)
+{
     if (optind < argc)
         return cli_usage_error("%s: unexpected argument '%s'", cmd,
                                argv[optind]);
@@ -124,6 +109,30 @@ int cli_parse_job(int argc, char **argv, const char *cmd, const char *usage,
     if (!job->size)
         return cli_usage_error("%s: --size is required", cmd);
     return 0;
+}
+
+int cli_parse_job(int argc, char **argv, const char *cmd, const char *usage,
+                  cli_job *job)
+{
+    static const struct option opts[] = {CLI_JOB_OPTIONS,
+                                         {NULL, 0, NULL, 0}};
+    memset(job, 0, sizeof *job);
+    opterr = 0;
+    optind = 1;
+    int c, rc;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        if ((rc = cli_job_option(c, optarg, job)) != 0) {
+            if (rc < 0)
+                return EXIT_USAGE;
+            continue;
+        }
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return -1;
+        }
+        return cli_getopt_error(c, argv, cmd);
+    }
+    return cli_job_check(argc, argv, cmd, job);
 }
 
 int cli_load_profile(const char *path, at_profile **profile, char *used,
@@ -145,3 +154,53 @@ int cli_load_profile(const char *path, at_profile **profile, char *used,
         return cli_report(&err);
     return 0;
 }
+
+/* The machine to answer for: this one, or with --machine a machine of the
+ * profile (to see what another node type of a cluster would run). */
+static int pick_machine(const cli_job *job, const at_profile *p,
+                        const char *used, at_machine *m)
+{
+    at_error err;
+    if (!job->machine)
+        return at_machine_detect(m, &err) == AT_OK ? 0 : cli_report(&err);
+    const at_machine_profile *mp =
+        p ? at_profile_find_machine(p, job->machine) : NULL;
+    if (!mp) {
+        fprintf(stderr, "autotune: --machine: no machine with fingerprint "
+                        "'%s' in %s\n",
+                job->machine, used[0] ? used : "(no profile)");
+        return 1;
+    }
+    *m = mp->machine;
+    return 0;
+}
+
+int cli_resolve(cli_job *job, at_query_result *r, char *used,
+                   size_t used_size)
+{
+    at_machine m;
+    at_error err;
+    at_profile *p;
+    at_workload_kind kind;
+    int rc = cli_load_profile(job->profile, &p, used, used_size);
+    if (rc || (rc = pick_machine(job, p, used, &m)) != 0) {
+        at_profile_free(p);
+        return rc;
+    }
+    at_workload_kind_of(job->workload, &kind);
+    if (!job->items)
+        job->items = cli_default_items(kind, m.usable_cpus);
+    if (kind == AT_KIND_VECTOR && job->items != 1) {
+        at_profile_free(p);
+        return cli_usage_error("--items: a vector workload ('%s') has one "
+                               "item, got %ld",
+                               job->workload, job->items);
+    }
+    at_status s = at_profile_query(p, &m, job->workload, job->size,
+                                   job->items, r, &err);
+    /* r->entry points into p: keep only what we print */
+    r->entry = NULL;
+    at_profile_free(p);
+    return s == AT_OK ? 0 : cli_report(&err);
+}
+

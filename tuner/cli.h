@@ -4,6 +4,9 @@
 
 #include "autotune.h"
 
+#include <getopt.h>
+#include <stddef.h>
+
 /* Exit codes: 0 success, 1 the work failed (bad profile, I/O), 2 bad
  * usage (the message names the argument). */
 enum { EXIT_USAGE = 2 };
@@ -31,6 +34,28 @@ typedef struct cli_job {
     const char *machine; /* answer as this profile machine, not this host */
 } cli_job;
 
+/* The options every job command takes (getopt_long entries). */
+#define CLI_JOB_OPTIONS                                                     \
+    {"workload", required_argument, NULL, 'w'},                             \
+        {"size", required_argument, NULL, 's'},                             \
+        {"items", required_argument, NULL, 'i'},                            \
+        {"profile", required_argument, NULL, 'p'},                          \
+        {"machine", required_argument, NULL, 'm'},                          \
+        {"help", no_argument, NULL, 'h'}
+
+/* One job option: 1 if `c` was one (stored in job), 0 if not, -1 if its
+ * value was bad (reported). */
+int cli_job_option(int c, const char *arg, cli_job *job);
+/* After the options: no operands, and workload and size given. */
+int cli_job_check(int argc, char **argv, const char *cmd, const cli_job *job);
+/* The message for getopt_long's ':' (missing value) or '?' (unknown). */
+int cli_getopt_error(int c, char **argv, const char *cmd);
+
+/* Loads the profile, picks the machine (this one, or --machine), fills in
+ * the default items and runs the query. 0 or an exit code. */
+int cli_resolve(cli_job *job, at_query_result *r, char *used,
+                size_t used_size);
+
 /* Parses --workload, --size, --items, --profile, --machine (and -h);
  * returns 0, or an exit code (usage printed for -h). */
 int cli_parse_job(int argc, char **argv, const char *cmd,
@@ -52,5 +77,6 @@ int cmd_show(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_env(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

@@ -36,56 +36,6 @@ int cmd_fingerprint(int argc, char **argv)
     return 0;
 }
 
-/* The machine to answer for: this one, or with --machine a machine of the
- * profile (to see what another node type of a cluster would run). */
-static int pick_machine(const cli_job *job, const at_profile *p,
-                        const char *used, at_machine *m)
-{
-    at_error err;
-    if (!job->machine)
-        return at_machine_detect(m, &err) == AT_OK ? 0 : cli_report(&err);
-    const at_machine_profile *mp =
-        p ? at_profile_find_machine(p, job->machine) : NULL;
-    if (!mp) {
-        fprintf(stderr, "autotune: --machine: no machine with fingerprint "
-                        "'%s' in %s\n",
-                job->machine, used[0] ? used : "(no profile)");
-        return 1;
-    }
-    *m = mp->machine;
-    return 0;
-}
-
-/* Loads the profile, picks the machine and runs the query for `job`. */
-static int resolve(cli_job *job, at_query_result *r, char *used,
-                   size_t used_size)
-{
-    at_machine m;
-    at_error err;
-    at_profile *p;
-    at_workload_kind kind;
-    int rc = cli_load_profile(job->profile, &p, used, used_size);
-    if (rc || (rc = pick_machine(job, p, used, &m)) != 0) {
-        at_profile_free(p);
-        return rc;
-    }
-    at_workload_kind_of(job->workload, &kind);
-    if (!job->items)
-        job->items = cli_default_items(kind, m.usable_cpus);
-    if (kind == AT_KIND_VECTOR && job->items != 1) {
-        at_profile_free(p);
-        return cli_usage_error("--items: a vector workload ('%s') has one "
-                               "item, got %ld",
-                               job->workload, job->items);
-    }
-    at_status s = at_profile_query(p, &m, job->workload, job->size,
-                                   job->items, r, &err);
-    /* r->entry points into p: keep only what we print */
-    r->entry = NULL;
-    at_profile_free(p);
-    return s == AT_OK ? 0 : cli_report(&err);
-}
-
 static const char query_usage[] =
     "usage: autotune query --workload W --size N [--items K] [--profile F]\n"
     "                      [--machine FINGERPRINT]\n"
@@ -99,7 +49,7 @@ static int parse_and_resolve(int argc, char **argv, const char *cmd,
                              at_query_result *r, char *used, size_t size)
 {
     int rc = cli_parse_job(argc, argv, cmd, usage, job);
-    return rc ? rc : resolve(job, r, used, size);
+    return rc ? rc : cli_resolve(job, r, used, size);
 }
 
 int cmd_query(int argc, char **argv)

@@ -19,6 +19,7 @@ static const command commands[] = {
     {"merge", cmd_merge, "merge profiles into one file"},
     {"query", cmd_query, "the configuration for a job, and its source"},
     {"env", cmd_env, "the configuration as shell export lines"},
+    {"run", cmd_run, "run a workload in one configuration, timed and checked"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

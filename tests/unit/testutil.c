@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 const char *src_path(const char *rel)
 {
@@ -43,6 +44,13 @@ char *read_text(const char *path)
     buf[n] = '\0';
     fclose(f);
     return buf;
+}
+
+double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 void assert_child_succeeded(int pid)

@@ -1,0 +1,661 @@
+/* pool_process.c - forked worker processes.
+ *
+ * Each worker is connected to the parent by a socketpair. The parent sends
+ * a job description once, then one chunk at a time to each idle worker
+ * (dynamic balancing; with one chunk in flight per worker neither side can
+ * block writing while the other does). With the pipe transport a chunk
+ * carries its input bytes and the reply its output bytes; with shm both
+ * sides address the same memfd pages and a message is a range.
+ *
+ * A worker that dies (EOF), a task that fails, or a chunk past its
+ * deadline ends the job with an error naming the worker and the tasks; the
+ * worker is killed if need be, reaped and replaced, and the others finish
+ * their chunks so every socket is back in step for the next job. */
+#include "config.h"
+
+#include "pool.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { MSG_MAP = 1, MSG_UNMAP, MSG_JOB, MSG_CHUNK, MSG_DONE, MSG_QUIT };
+
+typedef struct msg {
+    int32_t type;
+    int32_t status; /* MSG_DONE: 0, or the failing task's return code */
+    int64_t a, b;   /* MAP: id, size; CHUNK/DONE: first task, count */
+    int64_t c;      /* DONE: the failing task, or -1 */
+    double seconds; /* DONE: time in task functions */
+} msg;
+
+/* What a worker needs to know about a job. Function pointers are valid in
+ * the worker because it is a fork of the parent. */
+typedef struct job_wire {
+    at_job job; /* pointer fields other than item/span are rewritten */
+    int64_t tasks;
+    int32_t copies; /* 1: data travels in messages (pipe) */
+    int64_t in_id, in_off, out_id, out_off;
+} job_wire;
+
+#define MAX_MAPPED 64
+
+typedef struct worker {
+    pid_t pid;
+    int sock;
+    int busy;
+    long first, n; /* the chunk in flight */
+    double started;
+    double compute;
+    long mapped[MAX_MAPPED]; /* shared buffers this worker has mapped */
+    int n_mapped;
+} worker;
+
+typedef struct process_pool {
+    int n;
+    worker *w;
+} process_pool;
+
+/* ---------------------------------------------------------- plain I/O */
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t k = send(fd, p, len, MSG_NOSIGNAL);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        p += k;
+        len -= (size_t)k;
+    }
+    return 0;
+}
+
+/* 0 on success, -1 on EOF or error. */
+static int read_full(int fd, void *buf, size_t len)
+{
+    char *p = buf;
+    while (len > 0) {
+        ssize_t k = read(fd, p, len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        p += k;
+        len -= (size_t)k;
+    }
+    return 0;
+}
+
+static int send_fd(int sock, const msg *m, int fd)
+{
+    struct iovec iov = {(void *)m, sizeof *m};
+    char control[CMSG_SPACE(sizeof(int))];
+    memset(control, 0, sizeof control);
+    struct msghdr mh = {0};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = control;
+    mh.msg_controllen = sizeof control;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    ssize_t k;
+    do
+        k = sendmsg(sock, &mh, MSG_NOSIGNAL);
+    while (k < 0 && errno == EINTR);
+    return k == (ssize_t)sizeof *m ? 0 : -1;
+}
+
+/* Reads a MAP message's descriptor (the header was sent with it). */
+static int recv_fd(int sock, msg *m)
+{
+    struct iovec iov = {m, sizeof *m};
+    char control[CMSG_SPACE(sizeof(int))];
+    struct msghdr mh = {0};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = control;
+    mh.msg_controllen = sizeof control;
+    ssize_t k;
+    do
+        k = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+    while (k < 0 && errno == EINTR);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    if (k != (ssize_t)sizeof *m || !c || c->cmsg_type != SCM_RIGHTS)
+        return -1;
+    int fd;
+    memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    return fd;
+}
+
+/* -------------------------------------------------------- the worker side */
+
+typedef struct mapping {
+    long id;
+    char *ptr;
+    size_t size;
+} mapping;
+
+typedef struct worker_state {
+    int sock;
+    mapping maps[MAX_MAPPED];
+    int n_maps;
+    job_wire job;
+    char arg[AT_MAX_ARG_BYTES];
+    char *in, *out; /* pipe: private buffers */
+    size_t in_cap, out_cap;
+} worker_state;
+
+static char *mapped_at(worker_state *ws, long id, long off)
+{
+    for (int i = 0; i < ws->n_maps; i++)
+        if (ws->maps[i].id == id)
+            return ws->maps[i].ptr + off;
+    return NULL;
+}
+
+static void worker_map(worker_state *ws, int sock)
+{
+    msg m;
+    int fd = recv_fd(sock, &m);
+    if (fd < 0)
+        _exit(70);
+    void *p = mmap(NULL, (size_t)m.b, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                   0);
+    close(fd);
+    if (p == MAP_FAILED || ws->n_maps == MAX_MAPPED)
+        _exit(71);
+    ws->maps[ws->n_maps++] = (mapping){(long)m.a, p, (size_t)m.b};
+}
+
+static void worker_unmap(worker_state *ws, long id)
+{
+    for (int i = 0; i < ws->n_maps; i++)
+        if (ws->maps[i].id == id) {
+            munmap(ws->maps[i].ptr, ws->maps[i].size);
+            ws->maps[i] = ws->maps[--ws->n_maps];
+            return;
+        }
+}
+
+static int grow(char **buf, size_t *cap, size_t need)
+{
+    if (*cap >= need)
+        return 0;
+    char *g = realloc(*buf, need);
+    if (!g)
+        return -1;
+    *buf = g;
+    *cap = need;
+    return 0;
+}
+
+static void worker_chunk(worker_state *ws, const msg *m)
+{
+    at_job *job = &ws->job.job;
+    long lo, hi;
+    at__task_units(job, ws->job.tasks, m->a, m->b, &lo, &hi);
+    size_t in_len = (size_t)(hi - lo) * job->in_bytes;
+    size_t out_len = (size_t)(hi - lo) * job->out_bytes;
+    const char *in;
+    char *out;
+    if (ws->job.copies) {
+        if (grow(&ws->in, &ws->in_cap, in_len) ||
+            grow(&ws->out, &ws->out_cap, out_len) ||
+            read_full(ws->sock, ws->in, in_len))
+            _exit(72);
+        in = ws->in;
+        out = ws->out;
+    } else {
+        in = mapped_at(ws, ws->job.in_id, ws->job.in_off) +
+             (size_t)lo * job->in_bytes;
+        out = mapped_at(ws, ws->job.out_id, ws->job.out_off) +
+              (size_t)lo * job->out_bytes;
+    }
+    msg done = {MSG_DONE, 0, m->a, m->b, -1, 0};
+    int rc = 0;
+    double t0 = at__now();
+    long bad = at__run_tasks(job, ws->job.tasks, m->a, m->b, in, out, &rc);
+    done.seconds = at__now() - t0;
+    if (bad >= 0) {
+        done.status = rc;
+        done.c = bad;
+    }
+    if (write_full(ws->sock, &done, sizeof done) ||
+        (bad < 0 && ws->job.copies && write_full(ws->sock, out, out_len)))
+        _exit(73);
+}
+
+static void worker_loop(int sock)
+{
+    static worker_state ws;
+    ws.sock = sock;
+    for (;;) {
+        msg m;
+        /* MAP carries a descriptor: peek at the type first */
+        if (recv(sock, &m, sizeof m, MSG_PEEK | MSG_WAITALL) !=
+            (ssize_t)sizeof m)
+            _exit(0); /* the parent is gone */
+        if (m.type == MSG_MAP) {
+            worker_map(&ws, sock);
+            continue;
+        }
+        if (read_full(sock, &m, sizeof m))
+            _exit(0);
+        switch (m.type) {
+        case MSG_UNMAP: worker_unmap(&ws, (long)m.a); break;
+        case MSG_JOB:
+            if (read_full(sock, &ws.job, sizeof ws.job) ||
+                read_full(sock, ws.arg, ws.job.job.arg_bytes))
+                _exit(74);
+            ws.job.job.arg = ws.arg;
+            break;
+        case MSG_CHUNK: worker_chunk(&ws, &m); break;
+        default: _exit(0); /* MSG_QUIT */
+        }
+    }
+}
+
+/* In the child: die with the parent, leave Ctrl-C to it, take our CPUs
+ * and BLAS threads, then serve. */
+static void worker_main(const at_pool *pool, int index, int sock,
+                        pid_t parent)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(0);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_DFL);
+    if (pool->config.pin == AT_PIN_CORES) {
+        cpu_set_t set;
+        at__worker_cpus(index, pool->config.blas_threads, &set);
+        sched_setaffinity(0, sizeof set, &set);
+    }
+    at_blas_set_threads(pool->config.blas_threads, NULL);
+    worker_loop(sock);
+}
+
+/* -------------------------------------------------------- the parent side */
+
+static at_status spawn(at_pool *pool, int index, at_error *err)
+{
+    process_pool *pp = pool->impl;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return at__fail(err, AT_ERR_SYSTEM, "socketpair: %s",
+                        strerror(errno));
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return at__fail(err, AT_ERR_SYSTEM, "fork: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        for (int i = 0; i < pp->n; i++) /* siblings' sockets are not ours */
+            if (pp->w[i].sock >= 0)
+                close(pp->w[i].sock);
+        worker_main(pool, index, sv[1], parent);
+        _exit(0);
+    }
+    close(sv[1]);
+    pp->w[index] = (worker){pid, sv[0], 0, 0, 0, 0, 0, {0}, 0};
+    return AT_OK;
+}
+
+/* "was killed by signal 9 (Killed)" / "exited with status 3" */
+static void describe_exit(int status, char *buf, size_t size)
+{
+    if (WIFSIGNALED(status))
+        snprintf(buf, size, "was killed by signal %d (%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    else if (WIFEXITED(status))
+        snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
+    else
+        snprintf(buf, size, "stopped");
+}
+
+/* Kills (if still running) and reaps worker i, then starts a new one. */
+static void replace(at_pool *pool, int i, char *why, size_t why_size)
+{
+    process_pool *pp = pool->impl;
+    worker *w = &pp->w[i];
+    int status = 0;
+    close(w->sock);
+    w->sock = -1;
+    if (waitpid(w->pid, &status, WNOHANG) == 0) {
+        kill(w->pid, SIGKILL);
+        waitpid(w->pid, &status, 0);
+    } else if (why)
+        describe_exit(status, why, why_size);
+    if (spawn(pool, i, NULL) != AT_OK)
+        w->pid = -1; /* a later job reports it */
+}
+
+/* Sends UNMAP for buffers gone since, MAP for those the job needs. */
+static int sync_mappings(worker *w, const job_view *v)
+{
+    for (int k = 0; k < w->n_mapped;) {
+        if (at__buffer_live(w->mapped[k])) {
+            k++;
+            continue;
+        }
+        msg m = {MSG_UNMAP, 0, w->mapped[k], 0, 0, 0};
+        if (write_full(w->sock, &m, sizeof m))
+            return -1;
+        w->mapped[k] = w->mapped[--w->n_mapped];
+    }
+    const at__shared *need[2] = {&v->in_buf, &v->out_buf};
+    for (int j = 0; j < 2; j++) {
+        int have = need[j]->id < 0;
+        for (int k = 0; k < w->n_mapped && !have; k++)
+            have = w->mapped[k] == need[j]->id;
+        if (have)
+            continue;
+        if (w->n_mapped == MAX_MAPPED)
+            return -1;
+        msg m = {MSG_MAP, 0, need[j]->id, (int64_t)need[j]->size, 0, 0};
+        if (send_fd(w->sock, &m, need[j]->fd))
+            return -1;
+        w->mapped[w->n_mapped++] = need[j]->id;
+    }
+    return 0;
+}
+
+static int send_job(at_pool *pool, worker *w, const job_view *v)
+{
+    job_wire jw;
+    memset(&jw, 0, sizeof jw);
+    jw.job = *v->job;
+    jw.job.in = jw.job.out = NULL;
+    jw.job.arg = NULL;
+    jw.tasks = v->tasks;
+    jw.copies = POOL_COPIES(pool);
+    jw.in_id = v->in_buf.id;
+    jw.out_id = v->out_buf.id;
+    jw.in_off = v->in_buf.id >= 0 ? v->in - v->in_buf.ptr : 0;
+    jw.out_off = v->out_buf.id >= 0 ? v->out - v->out_buf.ptr : 0;
+    msg m = {MSG_JOB, 0, 0, 0, 0, 0};
+    if (!jw.copies && sync_mappings(w, v))
+        return -1;
+    return write_full(w->sock, &m, sizeof m) ||
+           write_full(w->sock, &jw, sizeof jw) ||
+           write_full(w->sock, v->job->arg, v->job->arg_bytes);
+}
+
+/* The state of one job on the parent side. */
+typedef struct run_state {
+    at_pool *pool;
+    const job_view *v;
+    at_job_stats *st;
+    long next, done;
+    at_status status; /* the first failure */
+    at_error *err;
+} run_state;
+
+static void fail_once(run_state *rs, at_status code, const char *fmt, ...)
+    AT_PRINTF(3, 4);
+
+static void fail_once(run_state *rs, at_status code, const char *fmt, ...)
+{
+    if (rs->status != AT_OK)
+        return;
+    rs->status = code;
+    if (rs->err) {
+        va_list ap;
+        va_start(ap, fmt);
+        char msgbuf[256];
+        vsnprintf(msgbuf, sizeof msgbuf, fmt, ap);
+        va_end(ap);
+        at__fail(rs->err, code, "%s", msgbuf);
+    }
+}
+
+static void lost_worker(run_state *rs, int i, const char *fallback)
+{
+    process_pool *pp = rs->pool->impl;
+    worker *w = &pp->w[i];
+    char why[96], what[64];
+    snprintf(why, sizeof why, "%s", fallback);
+    pid_t pid = w->pid;
+    at__describe_tasks(rs->v->job, w->first, w->n, what, sizeof what);
+    replace(rs->pool, i, why, sizeof why);
+    fail_once(rs, AT_ERR_WORKER, "worker %d (pid %d) %s while running %s",
+              i, (int)pid, why, what);
+    w->busy = 0;
+    rs->done++;
+}
+
+static void send_chunk(run_state *rs, int i)
+{
+    process_pool *pp = rs->pool->impl;
+    worker *w = &pp->w[i];
+    const job_view *v = rs->v;
+    long first, n, lo, hi;
+    at__chunk_tasks(v, rs->next++, &first, &n);
+    at__task_units(v->job, v->tasks, first, n, &lo, &hi);
+    msg m = {MSG_CHUNK, 0, first, n, 0, 0};
+    w->busy = 1;
+    w->first = first;
+    w->n = n;
+    w->started = at__now();
+    int bad = write_full(w->sock, &m, sizeof m);
+    if (!bad && POOL_COPIES(rs->pool)) {
+        size_t len = (size_t)(hi - lo) * v->job->in_bytes;
+        double t0 = at__now();
+        bad = write_full(w->sock, v->in + (size_t)lo * v->job->in_bytes,
+                         len);
+        rs->st->transfer += at__now() - t0;
+        rs->st->bytes_copied += (double)len;
+    }
+    rs->st->messages++;
+    if (bad)
+        lost_worker(rs, i, "closed its connection");
+}
+
+static void receive(run_state *rs, int i)
+{
+    process_pool *pp = rs->pool->impl;
+    worker *w = &pp->w[i];
+    const at_job *job = rs->v->job;
+    msg m;
+    if (read_full(w->sock, &m, sizeof m) || m.type != MSG_DONE) {
+        lost_worker(rs, i, "closed its connection");
+        return;
+    }
+    w->compute += m.seconds;
+    rs->st->compute += m.seconds;
+    if (m.status == 0 && POOL_COPIES(rs->pool)) {
+        long lo, hi;
+        at__task_units(job, rs->v->tasks, w->first, w->n, &lo, &hi);
+        size_t len = (size_t)(hi - lo) * job->out_bytes;
+        double t0 = at__now();
+        int bad = read_full(w->sock, rs->v->out + (size_t)lo * job->out_bytes,
+                            len);
+        rs->st->transfer += at__now() - t0;
+        rs->st->bytes_copied += (double)len;
+        if (bad) {
+            lost_worker(rs, i, "closed its connection");
+            return;
+        }
+    }
+    w->busy = 0;
+    rs->done++;
+    if (m.status != 0) {
+        char what[64];
+        at__describe_tasks(job, (long)m.c, 1, what, sizeof what);
+        fail_once(rs, AT_ERR_WORKER,
+                  "%s failed in worker %d (pid %d): task returned %d", what,
+                  i, (int)w->pid, m.status);
+    }
+}
+
+/* Kills workers whose chunk is past the deadline; returns the poll
+ * timeout (ms) until the next deadline, -1 for none. */
+static int enforce_deadlines(run_state *rs)
+{
+    process_pool *pp = rs->pool->impl;
+    double deadline = rs->v->job->deadline, now = at__now(), next = -1;
+    if (deadline <= 0)
+        return -1;
+    for (int i = 0; i < pp->n; i++) {
+        worker *w = &pp->w[i];
+        if (!w->busy)
+            continue;
+        double left = w->started + deadline - now;
+        if (left > 0) {
+            next = next < 0 || left < next ? left : next;
+            continue;
+        }
+        char what[64];
+        pid_t pid = w->pid;
+        at__describe_tasks(rs->v->job, w->first, w->n, what, sizeof what);
+        replace(rs->pool, i, NULL, 0);
+        fail_once(rs, AT_ERR_TIMEOUT,
+                  "worker %d (pid %d) ran %s past the %g s deadline; killed "
+                  "and replaced",
+                  i, (int)pid, what, deadline);
+        w->busy = 0;
+        rs->done++;
+    }
+    return next < 0 ? -1 : (int)(next * 1000) + 1;
+}
+
+/* On cancel, busy workers are killed and replaced: their chunks are not
+ * worth finishing. */
+static void cancel_all(run_state *rs)
+{
+    process_pool *pp = rs->pool->impl;
+    for (int i = 0; i < pp->n; i++)
+        if (pp->w[i].busy) {
+            replace(rs->pool, i, NULL, 0);
+            pp->w[i].busy = 0;
+            rs->done++;
+        }
+    fail_once(rs, AT_ERR_CANCELLED, "job cancelled");
+}
+
+static void wait_for_replies(run_state *rs)
+{
+    process_pool *pp = rs->pool->impl;
+    struct pollfd fds[AT_MAX_WORKERS];
+    int who[AT_MAX_WORKERS], n = 0;
+    int timeout = enforce_deadlines(rs);
+    if (rs->pool->cancelled) {
+        cancel_all(rs);
+        return;
+    }
+    for (int i = 0; i < pp->n; i++)
+        if (pp->w[i].busy) {
+            fds[n] = (struct pollfd){pp->w[i].sock, POLLIN, 0};
+            who[n++] = i;
+        }
+    if (n == 0)
+        return;
+    /* wake at least every 100 ms to notice at_pool_cancel() */
+    if (timeout < 0 || timeout > 100)
+        timeout = 100;
+    int ready = poll(fds, (nfds_t)n, timeout);
+    for (int k = 0; ready > 0 && k < n; k++)
+        if (fds[k].revents)
+            receive(rs, who[k]);
+}
+
+static at_status process_run(at_pool *pool, const job_view *v,
+                             at_job_stats *st, at_error *err)
+{
+    process_pool *pp = pool->impl;
+    run_state rs = {pool, v, st, 0, 0, AT_OK, err};
+    for (int i = 0; i < pp->n; i++) {
+        if (pp->w[i].pid < 0 && spawn(pool, i, err) != AT_OK)
+            return err ? err->code : AT_ERR_SYSTEM;
+        if (send_job(pool, &pp->w[i], v))
+            lost_worker(&rs, i, "closed its connection");
+    }
+    rs.done = 0; /* losses while sending the job held no chunk */
+    for (int i = 0; i < pp->n; i++)
+        pp->w[i].compute = 0;
+    while (rs.done < v->chunks) {
+        for (int i = 0; i < pp->n && rs.status == AT_OK; i++)
+            if (!pp->w[i].busy && rs.next < v->chunks)
+                send_chunk(&rs, i);
+        if (rs.status != AT_OK && rs.next < v->chunks) {
+            rs.done += v->chunks - rs.next; /* not sent: finish draining */
+            rs.next = v->chunks;
+        }
+        wait_for_replies(&rs);
+    }
+    for (int i = 0; i < pp->n; i++)
+        if (pp->w[i].compute > st->compute_max)
+            st->compute_max = pp->w[i].compute;
+    return rs.status;
+}
+
+static void process_destroy(at_pool *pool)
+{
+    process_pool *pp = pool->impl;
+    if (!pp)
+        return;
+    for (int i = 0; i < pp->n; i++) {
+        worker *w = &pp->w[i];
+        if (w->pid <= 0)
+            continue;
+        msg m = {MSG_QUIT, 0, 0, 0, 0, 0};
+        write_full(w->sock, &m, sizeof m);
+        close(w->sock);
+    }
+    for (int i = 0; i < pp->n; i++) {
+        worker *w = &pp->w[i];
+        if (w->pid <= 0)
+            continue;
+        /* a worker stuck in a task gets 1 s, then is killed */
+        int status;
+        for (int tries = 0; tries < 100; tries++) {
+            if (waitpid(w->pid, &status, WNOHANG) != 0)
+                goto reaped;
+            usleep(10000);
+        }
+        kill(w->pid, SIGKILL);
+        waitpid(w->pid, &status, 0);
+    reaped:;
+    }
+    free(pp->w);
+    free(pp);
+}
+
+static const pool_ops process_ops = {process_run, process_destroy};
+
+at_status at__process_pool_start(at_pool *pool, at_error *err)
+{
+    process_pool *pp = calloc(1, sizeof *pp);
+    int n = pool->config.workers;
+    if (!pp || !(pp->w = calloc((size_t)n, sizeof *pp->w))) {
+        free(pp);
+        return at__fail(err, AT_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < n; i++)
+        pp->w[i] = (worker){-1, -1, 0, 0, 0, 0, 0, {0}, 0};
+    pp->n = n;
+    pool->impl = pp;
+    pool->ops = &process_ops;
+    for (int i = 0; i < n; i++) {
+        at_status s = spawn(pool, i, err);
+        if (s != AT_OK)
+            return s;
+    }
+    return AT_OK;
+}

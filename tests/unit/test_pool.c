@@ -1,0 +1,382 @@
+/* test_pool.c - the executor: results in every configuration, and faults
+ * (a killed worker, a failing task, a deadline, cancel) that end the job
+ * with a clear error, leave the input intact, no zombie and nothing in
+ * /dev/shm, and leave a pool that runs the next job. */
+#include "config.h"
+
+#include "testutil.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* What a task is told to do, by the bytes of the job's arg. */
+typedef struct task_arg {
+    double scale;
+    long kill_item;  /* this item's worker raises SIGKILL */
+    long fail_item;  /* this item returns 7 */
+    long slow_item;  /* this item sleeps slow_s */
+    double slow_s;
+} task_arg;
+
+enum { N = 16 }; /* doubles per item */
+
+static int item_task(const void *in, void *out, const void *argp)
+{
+    const task_arg *a = argp;
+    const double *x = in;
+    double *y = out;
+    long item = (long)x[0]; /* the item's index is its first value */
+    if (item == a->kill_item)
+        raise(SIGKILL);
+    if (item == a->fail_item)
+        return 7;
+    if (item == a->slow_item)
+        usleep((useconds_t)(a->slow_s * 1e6));
+    for (int i = 0; i < N; i++)
+        y[i] = a->scale * x[i] + 1;
+    return 0;
+}
+
+static int span_task(const void *in, void *out, size_t count,
+                     const void *argp)
+{
+    const task_arg *a = argp;
+    const double *x = in;
+    double *y = out;
+    for (size_t i = 0; i < count; i++)
+        y[i] = exp(x[i]) * a->scale;
+    return 0;
+}
+
+static const task_arg plain = {2.0, -1, -1, -1, 0};
+
+static void fill(double *in, long items)
+{
+    for (long k = 0; k < items; k++)
+        for (int i = 0; i < N; i++)
+            in[k * N + i] = i == 0 ? (double)k : (double)(k * N + i) * 0.5;
+}
+
+static at_job batch_job(const double *in, double *out, long items, int chunk,
+                        const task_arg *arg)
+{
+    at_job j = {AT_KIND_BATCH, item_task, NULL, arg, sizeof *arg, in, out,
+                N * sizeof(double), N * sizeof(double), items, chunk, 1, 0};
+    return j;
+}
+
+static void check_batch(const double *in, const double *out, long items)
+{
+    for (long k = 0; k < items * N; k++)
+        assert_true(out[k] == 2.0 * in[k] + 1);
+}
+
+static int count_children_zombies(void)
+{
+    char path[300], buf[512];
+    int zombies = 0;
+    DIR *d = opendir("/proc");
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        if (fgets(buf, sizeof buf, f)) {
+            char *rp = strrchr(buf, ')');
+            char state;
+            int ppid;
+            if (rp && sscanf(rp + 2, "%c %d", &state, &ppid) == 2 &&
+                ppid == getpid() && state == 'Z')
+                zombies++;
+        }
+        fclose(f);
+    }
+    if (d)
+        closedir(d);
+    return zombies;
+}
+
+static int count_dev_shm(void)
+{
+    int n = 0;
+    DIR *d = opendir("/dev/shm");
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* Every mode x transport x workers x pinning x chunk, with plain and
+ * shared buffers: the output equals the serial formula. */
+static void test_batch_in_every_config(void **state)
+{
+    (void)state;
+    const long items = 23; /* not a multiple of any chunk or worker count */
+    double *plain_in = malloc(items * N * sizeof(double));
+    double *plain_out = malloc(items * N * sizeof(double));
+    double *shm_in, *shm_out;
+    assert_at_ok(at_buffer_alloc(items * N * sizeof(double), (void **)&shm_in,
+                                 NULL),
+                 NULL);
+    assert_at_ok(at_buffer_alloc(items * N * sizeof(double),
+                                 (void **)&shm_out, NULL),
+                 NULL);
+    fill(plain_in, items);
+    fill(shm_in, items);
+    int configs = 0;
+    for (int workers = 1; workers <= 3; workers++)
+        for (int mode = 0; mode < 2; mode++)
+            for (int tr = 0; tr < 2; tr++)
+                for (int pin = 0; pin < 2; pin++) {
+                    at_config c = {workers, (at_mode)mode, 1, 1, 1,
+                                   (at_transport)tr, (at_pin)pin};
+                    at_pool *pool;
+                    at_error err;
+                    assert_at_ok(at_pool_create(&c, &pool, &err), &err);
+                    for (int chunk = 1; chunk <= 8; chunk *= 2)
+                        for (int shared = 0; shared < 2; shared++) {
+                            double *in = shared ? shm_in : plain_in;
+                            double *out = shared ? shm_out : plain_out;
+                            memset(out, 0, items * N * sizeof(double));
+                            at_job j = batch_job(in, out, items, chunk,
+                                                 &plain);
+                            at_job_stats st;
+                            assert_at_ok(at_pool_run(pool, &j, &st, &err),
+                                         &err);
+                            check_batch(in, out, items);
+                            assert_int_equal(st.messages,
+                                             (items + chunk - 1) / chunk);
+                            assert_true(st.wall >= st.compute_max);
+                            configs++;
+                        }
+                    at_pool_free(pool);
+                }
+    assert_int_equal(configs, 3 * 2 * 2 * 2 * 4 * 2);
+    at_buffer_free(shm_in);
+    at_buffer_free(shm_out);
+    free(plain_in);
+    free(plain_out);
+    assert_int_equal(count_children_zombies(), 0);
+}
+
+/* A vector split in partitions, uneven on purpose (1001 elements). */
+static void test_vector_partitions(void **state)
+{
+    (void)state;
+    const long n = 1001;
+    double *in, *out, *want = malloc(n * sizeof *want);
+    assert_at_ok(at_buffer_alloc(n * sizeof(double), (void **)&in, NULL),
+                 NULL);
+    assert_at_ok(at_buffer_alloc(n * sizeof(double), (void **)&out, NULL),
+                 NULL);
+    for (long i = 0; i < n; i++) {
+        in[i] = (double)i / n;
+        want[i] = exp(in[i]) * 2.0;
+    }
+    for (int mode = 0; mode < 2; mode++)
+        for (int tr = 0; tr < 2; tr++) {
+            at_config c = {2, (at_mode)mode, 1, 1, 1, (at_transport)tr,
+                           AT_PIN_NONE};
+            at_pool *pool;
+            assert_at_ok(at_pool_create(&c, &pool, NULL), NULL);
+            static const int parts[] = {1, 2, 3, 7, 64, 1001};
+            for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++) {
+                at_job j = {AT_KIND_VECTOR, NULL, span_task, &plain,
+                            sizeof plain, in, out, sizeof(double),
+                            sizeof(double), n, 1, parts[p], 0};
+                memset(out, 0, n * sizeof(double));
+                assert_at_ok(at_pool_run(pool, &j, NULL, NULL), NULL);
+                assert_memory_equal(out, want, n * sizeof(double));
+            }
+            at_pool_free(pool);
+        }
+    at_buffer_free(in);
+    at_buffer_free(out);
+    free(want);
+}
+
+static void test_bad_jobs_are_refused(void **state)
+{
+    (void)state;
+    double in[N * 4], out[N * 4];
+    at_config c = {2, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_PIPE,
+                   AT_PIN_NONE};
+    at_pool *pool;
+    at_error err;
+    assert_at_ok(at_pool_create(&c, &pool, NULL), NULL);
+    at_job j = batch_job(in, out, 4, 5, &plain); /* chunk > items */
+    assert_int_equal(at_pool_run(pool, &j, NULL, &err), AT_ERR_ARG);
+    assert_non_null(strstr(err.message, "chunk_size"));
+    j = batch_job(in, out, 4, 1, &plain);
+    j.partitions = 2;
+    assert_int_equal(at_pool_run(pool, &j, NULL, &err), AT_ERR_ARG);
+    j = batch_job(in, out, 4, 1, &plain);
+    j.item = NULL;
+    assert_int_equal(at_pool_run(pool, &j, NULL, &err), AT_ERR_ARG);
+    j = batch_job(in, out, 4, 1, &plain);
+    j.arg_bytes = AT_MAX_ARG_BYTES + 1;
+    assert_int_equal(at_pool_run(pool, &j, NULL, &err), AT_ERR_ARG);
+    at_pool_free(pool);
+    c.workers = 0;
+    assert_int_equal(at_pool_create(&c, &pool, &err), AT_ERR_ARG);
+}
+
+/* Runs a faulty job in `mode`, expects `code` and `words` in the message,
+ * then checks the input, zombies, /dev/shm, and that the pool works. */
+static void fault_case(at_mode mode, const task_arg *arg, at_status code,
+                       const char *words, const char *words2,
+                       double deadline)
+{
+    const long items = 12;
+    double in[items * N], copy[items * N], out[items * N];
+    fill(in, items);
+    memcpy(copy, in, sizeof in);
+    int shm_before = count_dev_shm();
+    at_config c = {2, mode, 1, 1, 1, AT_TRANSPORT_PIPE, AT_PIN_NONE};
+    at_pool *pool;
+    at_error err;
+    assert_at_ok(at_pool_create(&c, &pool, &err), &err);
+    at_job j = batch_job(in, out, items, 2, arg);
+    j.deadline = deadline;
+    double t0 = now_seconds();
+    assert_int_equal(at_pool_run(pool, &j, NULL, &err), code);
+    if (deadline > 0) /* reported at the deadline, not when the task ends */
+        assert_true(now_seconds() - t0 < deadline + 1.0);
+    if (getenv("SHOW_MESSAGES") || !strstr(err.message, words) || !strstr(err.message, words2))
+        print_error("message: %s\n", err.message);
+    assert_non_null(strstr(err.message, words));
+    assert_non_null(strstr(err.message, words2));
+    assert_memory_equal(in, copy, sizeof in);
+    assert_int_equal(count_children_zombies(), 0);
+    /* the pool runs the next job */
+    j = batch_job(in, out, items, 2, &plain);
+    assert_at_ok(at_pool_run(pool, &j, NULL, &err), &err);
+    check_batch(in, out, items);
+    at_pool_free(pool);
+    assert_int_equal(count_dev_shm(), shm_before);
+    assert_int_equal(count_children_zombies(), 0);
+}
+
+static void test_worker_killed(void **state)
+{
+    (void)state;
+    task_arg a = plain;
+    a.kill_item = 5;
+    fault_case(AT_MODE_PROCESS, &a, AT_ERR_WORKER,
+               "was killed by signal 9", "items 4-5", 0);
+}
+
+static void test_task_fails(void **state)
+{
+    (void)state;
+    task_arg a = plain;
+    a.fail_item = 9;
+    fault_case(AT_MODE_PROCESS, &a, AT_ERR_WORKER, "item 9 failed",
+               "returned 7", 0);
+    fault_case(AT_MODE_THREAD, &a, AT_ERR_WORKER, "item 9 failed",
+               "returned 7", 0);
+}
+
+static void test_deadline(void **state)
+{
+    (void)state;
+    task_arg a = plain;
+    a.slow_item = 3;
+    a.slow_s = 3.0;
+    fault_case(AT_MODE_PROCESS, &a, AT_ERR_TIMEOUT, "items 2-3",
+               "past the 0.3 s deadline; killed", 0.3);
+    a.slow_s = 1.0; /* an abandoned thread ends by itself */
+    fault_case(AT_MODE_THREAD, &a, AT_ERR_TIMEOUT, "items 2-3",
+               "past the 0.3 s deadline; abandoned", 0.3);
+}
+
+static void *cancel_soon(void *pool)
+{
+    usleep(200000);
+    at_pool_cancel(pool);
+    return NULL;
+}
+
+static void test_cancel(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < 2; mode++) {
+        task_arg a = plain;
+        a.slow_item = 1;
+        a.slow_s = 2.0;
+        const long items = 4;
+        double in[items * N], out[items * N];
+        fill(in, items);
+        at_config c = {2, (at_mode)mode, 1, 1, 1, AT_TRANSPORT_SHM,
+                       AT_PIN_NONE};
+        at_pool *pool;
+        assert_at_ok(at_pool_create(&c, &pool, NULL), NULL);
+        at_job j = batch_job(in, out, items, 1, &a);
+        pthread_t t;
+        pthread_create(&t, NULL, cancel_soon, pool);
+        double t0 = now_seconds();
+        assert_int_equal(at_pool_run(pool, &j, NULL, NULL), AT_ERR_CANCELLED);
+        assert_true(now_seconds() - t0 < 1.5);
+        pthread_join(t, NULL);
+        j = batch_job(in, out, items, 1, &plain);
+        assert_at_ok(at_pool_run(pool, &j, NULL, NULL), NULL);
+        check_batch(in, out, items);
+        at_pool_free(pool);
+    }
+    assert_int_equal(count_children_zombies(), 0);
+}
+
+/* A buffer freed between jobs is unmapped in the workers, and a new one
+ * at the same address is not confused with it. */
+static void test_buffers_come_and_go(void **state)
+{
+    (void)state;
+    at_config c = {2, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM,
+                   AT_PIN_NONE};
+    at_pool *pool;
+    assert_at_ok(at_pool_create(&c, &pool, NULL), NULL);
+    for (int round = 0; round < 100; round++) {
+        const long items = 3 + round % 5;
+        double *in, *out;
+        assert_at_ok(at_buffer_alloc(items * N * sizeof(double),
+                                     (void **)&in, NULL),
+                     NULL);
+        assert_at_ok(at_buffer_alloc(items * N * sizeof(double),
+                                     (void **)&out, NULL),
+                     NULL);
+        fill(in, items);
+        at_job j = batch_job(in, out, items, 1, &plain);
+        at_job_stats st;
+        assert_at_ok(at_pool_run(pool, &j, &st, NULL), NULL);
+        check_batch(in, out, items);
+        assert_true(st.bytes_copied == 0); /* shared: nothing copied */
+        at_buffer_free(in);
+        at_buffer_free(out);
+    }
+    at_pool_free(pool);
+    at_buffer_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_batch_in_every_config),
+        cmocka_unit_test(test_vector_partitions),
+        cmocka_unit_test(test_bad_jobs_are_refused),
+        cmocka_unit_test(test_worker_killed),
+        cmocka_unit_test(test_task_fails),
+        cmocka_unit_test(test_deadline),
+        cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_buffers_come_and_go),
+    };
+    return cmocka_run_group_tests_name("pool", tests, NULL, NULL);
+}

@@ -1,0 +1,264 @@
+/* cmd_run.c - `autotune run`: one workload in one configuration, timed
+ * and checked. The configuration starts as what the library would choose
+ * (profile or fallback) and every knob can be set. */
+#include "config.h"
+
+#include "cli.h"
+#include "measure.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: autotune run --workload W --size N [--items K] [--workers N]\n"
+    "         [--mode process|thread] [--blas-threads T] [--chunk-size C]\n"
+    "         [--partitions P] [--transport pipe|shm] [--pin none|cores]\n"
+    "         [--repeat R] [--warmup W] [--deadline S] [--seed S]\n"
+    "         [--check-serial] [--format text|yaml] [--profile F]\n"
+    "Runs K items of workload W (inv, svd, gemm; exp: one vector of N\n"
+    "doubles) in one configuration and prints the median wall time, its\n"
+    "spread, where the time went, and whether the results verified.\n"
+    "Knobs not given come from the profile's answer (or the fallback).\n";
+
+enum {
+    OPT_WORKERS = 256, OPT_MODE, OPT_THREADS, OPT_CHUNK, OPT_PARTS,
+    OPT_TRANSPORT, OPT_PIN, OPT_REPEAT, OPT_WARMUP, OPT_DEADLINE, OPT_SEED,
+    OPT_CHECK, OPT_FORMAT
+};
+
+typedef struct run_args {
+    cli_job job;
+    long workers, threads, chunk, parts; /* 0 = not given */
+    const char *mode, *transport, *pin;
+    long repeat, warmup, seed;
+    double deadline;
+    int check_serial, yaml;
+} run_args;
+
+static int parse_double(const char *flag, const char *text, double *out)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (!*text || *end || !(v >= 0) || v > 1e6) {
+        cli_usage_error("%s: expected seconds from 0 to 1e6, got '%s'", flag,
+                        text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int run_option(int c, const char *v, run_args *a)
+{
+    switch (c) {
+    case OPT_WORKERS:
+        return cli_parse_long("--workers", v, 1, AT_MAX_WORKERS, &a->workers);
+    case OPT_THREADS:
+        return cli_parse_long("--blas-threads", v, 1, AT_MAX_THREADS,
+                              &a->threads);
+    case OPT_CHUNK:
+        return cli_parse_long("--chunk-size", v, 1, AT_MAX_CHUNK, &a->chunk);
+    case OPT_PARTS:
+        return cli_parse_long("--partitions", v, 1, AT_MAX_PARTITIONS,
+                              &a->parts);
+    case OPT_REPEAT:
+        return cli_parse_long("--repeat", v, 1, 1000, &a->repeat);
+    case OPT_WARMUP:
+        return cli_parse_long("--warmup", v, 0, 100, &a->warmup);
+    case OPT_SEED:
+        return cli_parse_long("--seed", v, 0, 1L << 62, &a->seed);
+    case OPT_DEADLINE: return parse_double("--deadline", v, &a->deadline);
+    case OPT_MODE: a->mode = v; return 0;
+    case OPT_TRANSPORT: a->transport = v; return 0;
+    case OPT_PIN: a->pin = v; return 0;
+    case OPT_CHECK: a->check_serial = 1; return 0;
+    case OPT_FORMAT:
+        if (strcmp(v, "text") && strcmp(v, "yaml")) {
+            cli_usage_error("--format: expected text or yaml, got '%s'", v);
+            return -1;
+        }
+        a->yaml = strcmp(v, "yaml") == 0;
+        return 0;
+    }
+    return -2;
+}
+
+static int parse(int argc, char **argv, run_args *a)
+{
+    static const struct option opts[] = {
+        CLI_JOB_OPTIONS,
+        {"workers", required_argument, NULL, OPT_WORKERS},
+        {"mode", required_argument, NULL, OPT_MODE},
+        {"blas-threads", required_argument, NULL, OPT_THREADS},
+        {"chunk-size", required_argument, NULL, OPT_CHUNK},
+        {"partitions", required_argument, NULL, OPT_PARTS},
+        {"transport", required_argument, NULL, OPT_TRANSPORT},
+        {"pin", required_argument, NULL, OPT_PIN},
+        {"repeat", required_argument, NULL, OPT_REPEAT},
+        {"warmup", required_argument, NULL, OPT_WARMUP},
+        {"deadline", required_argument, NULL, OPT_DEADLINE},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"check-serial", no_argument, NULL, OPT_CHECK},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {NULL, 0, NULL, 0}};
+    memset(a, 0, sizeof *a);
+    a->repeat = 3;
+    a->warmup = 1;
+    a->seed = 42;
+    opterr = 0;
+    optind = 1;
+    int c, rc;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        if ((rc = cli_job_option(c, optarg, &a->job)) != 0) {
+            if (rc < 0)
+                return EXIT_USAGE;
+            continue;
+        }
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return -1;
+        }
+        if ((rc = run_option(c, optarg, a)) == -2)
+            return cli_getopt_error(c, argv, "run");
+        if (rc)
+            return EXIT_USAGE;
+    }
+    return cli_job_check(argc, argv, "run", &a->job);
+}
+
+/* The flags given override the queried configuration; the result must fit
+ * the job. */
+static int apply_overrides(const run_args *a, at_workload_kind kind,
+                           at_config *c)
+{
+    at_error err;
+    if (a->workers)
+        c->workers = (int)a->workers;
+    if (a->threads)
+        c->blas_threads = (int)a->threads;
+    if (a->chunk)
+        c->chunk_size = (int)a->chunk;
+    if (a->parts)
+        c->partitions = (int)a->parts;
+    if ((a->mode && at_mode_parse(a->mode, &c->mode, &err)) ||
+        (a->transport && at_transport_parse(a->transport, &c->transport,
+                                            &err)) ||
+        (a->pin && at_pin_parse(a->pin, &c->pin, &err)))
+        return cli_usage_error("--%s", err.message);
+    if (kind == AT_KIND_BATCH && c->partitions != 1)
+        return cli_usage_error("--partitions: a batch workload ('%s') has "
+                               "no partitions, got %d",
+                               a->job.workload, c->partitions);
+    if (kind == AT_KIND_VECTOR && c->partitions > a->job.size)
+        return cli_usage_error("--partitions: %d is more than the %ld "
+                               "elements",
+                               c->partitions, a->job.size);
+    long tasks = kind == AT_KIND_VECTOR ? c->partitions : a->job.items;
+    if (c->chunk_size > tasks)
+        return cli_usage_error("--chunk-size: %d is larger than the job's "
+                               "%ld %s",
+                               c->chunk_size, tasks,
+                               kind == AT_KIND_VECTOR ? "partitions"
+                                                      : "items");
+    return 0;
+}
+
+static void print_text(const run_args *a, const workload *w,
+                       const at_config *c, const at_query_result *q,
+                       const measurement *m)
+{
+    const at_job_stats *s = &m->stats;
+    printf("%s %ld, %ld item%s: %s\n", w->name, a->job.size, a->job.items,
+           a->job.items == 1 ? "" : "s", w->what);
+    printf("config:    %d worker%s (%s), %d BLAS thread%s each, chunk %d, "
+           "partitions %d, %s, pin %s  [from %s]\n",
+           c->workers, c->workers == 1 ? "" : "s", at_mode_name(c->mode),
+           c->blas_threads, c->blas_threads == 1 ? "" : "s", c->chunk_size,
+           c->partitions, at_transport_name(c->transport),
+           at_pin_name(c->pin), at_source_name(q->source));
+    printf("pool:      started in %.3f ms\n", m->start_seconds * 1e3);
+    printf("time:      %.4f s median of %ld (spread %.1f%%, best %.4f s, "
+           "worst %.4f s)\n",
+           m->median, a->repeat, 100 * m->spread, m->best, m->worst);
+    printf("breakdown: transfer %.4f s, compute %.4f s in all (busiest "
+           "worker %.4f s), wait %.4f s; %ld messages, %.3g MB copied\n",
+           s->transfer, s->compute, s->compute_max, s->wait, s->messages,
+           s->bytes_copied / 1e6);
+    printf("verified:  %s (residual %.2g", m->verified ? "yes" : "NO",
+           m->residual);
+    if (m->difference >= 0)
+        printf(", difference from serial %.2g", m->difference);
+    printf("; tolerance %g)\n", w->tolerance);
+}
+
+static void print_yaml(const run_args *a, const workload *w,
+                       const at_config *c, const measurement *m)
+{
+    const at_job_stats *s = &m->stats;
+    printf("workload: %s\nsize: %ld\nitems: %ld\n", w->name, a->job.size,
+           a->job.items);
+    printf("config: {workers: %d, mode: %s, blas_threads: %d, chunk_size: "
+           "%d, partitions: %d, transport: %s, pin: %s}\n",
+           c->workers, at_mode_name(c->mode), c->blas_threads, c->chunk_size,
+           c->partitions, at_transport_name(c->transport),
+           at_pin_name(c->pin));
+    printf("repeat: %ld\nstart_s: %.9g\nmedian_s: %.9g\nspread: %.6g\n"
+           "best_s: %.9g\nworst_s: %.9g\n",
+           a->repeat, m->start_seconds, m->median, m->spread, m->best,
+           m->worst);
+    printf("transfer_s: %.9g\ncompute_s: %.9g\ncompute_max_s: %.9g\n"
+           "wait_s: %.9g\nmessages: %ld\nbytes_copied: %.0f\n",
+           s->transfer, s->compute, s->compute_max, s->wait, s->messages,
+           s->bytes_copied);
+    printf("residual: %.6g\ndifference: %.6g\nverified: %s\n", m->residual,
+           m->difference, m->verified ? "true" : "false");
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    measure_cancel();
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_args a;
+    int rc = parse(argc, argv, &a);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    const workload *w = workload_find(a.job.workload);
+    at_query_result q;
+    char used[4096];
+    if ((rc = cli_resolve(&a.job, &q, used, sizeof used)) != 0)
+        return rc;
+    at_config c = q.config;
+    if ((rc = apply_overrides(&a, w->kind, &c)) != 0)
+        return rc;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    measure_opts o = {(int)a.warmup, (int)a.repeat, a.deadline,
+                      (uint64_t)a.seed, a.check_serial};
+    measurement m;
+    at_error err;
+    at_status s = measure(w, a.job.size, a.job.items, &c, &o, &m, &err);
+    if (s == AT_ERR_CANCELLED) {
+        fprintf(stderr, "autotune: interrupted; workers stopped\n");
+        return 130;
+    }
+    if (s != AT_OK)
+        return cli_report(&err);
+    if (a.yaml)
+        print_yaml(&a, w, &c, &m);
+    else
+        print_text(&a, w, &c, &q, &m);
+    if (!m.verified) {
+        fprintf(stderr, "autotune: the results did not verify\n");
+        return 1;
+    }
+    return 0;
+}
