@@ -397,10 +397,12 @@ size_t at_space_enumerate(at_workload_kind kind, long items, int usable_cpus,
  * Faults: a worker that dies, a task that returns non-zero, or a chunk
  * that runs past the job's deadline ends the job with AT_ERR_WORKER or
  * AT_ERR_TIMEOUT and a message naming the worker and the items; the pool
- * replaces the worker (a process worker is killed and reaped; a thread
- * worker past its deadline cannot be stopped, so it is abandoned and
- * replaced, and may still write its item's output). The caller's input is
- * never written. The output of a failed job is undefined. Shared memory
+ * replaces the worker. A process worker is killed and reaped. A thread
+ * cannot be stopped: one past its deadline is abandoned and replaced, the
+ * job returns at once, and the thread finishes its task in the background,
+ * still writing that task's output; at_pool_free waits for it, so keep
+ * the job's buffers until the pool is freed (and use process workers for
+ * tasks that may never return). The caller's input is never written. The output of a failed job is undefined. Shared memory
  * is anonymous (memfd): nothing is left behind in /dev/shm, whatever
  * happens to the process. Workers die with the process that created them.
  */

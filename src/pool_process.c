@@ -329,18 +329,27 @@ static void describe_exit(int status, char *buf, size_t size)
         snprintf(buf, size, "stopped");
 }
 
-/* Kills (if still running) and reaps worker i, then starts a new one. */
+/* Reaps worker i, killing it if it is still running, then starts a new
+ * one. With `why`, a worker found dead gets 100 ms to become reapable (its
+ * socket closes while it is still being torn down) so the message can say
+ * how it died. */
 static void replace(at_pool *pool, int i, char *why, size_t why_size)
 {
     process_pool *pp = pool->impl;
     worker *w = &pp->w[i];
     int status = 0;
+    pid_t got = 0;
     close(w->sock);
     w->sock = -1;
-    if (waitpid(w->pid, &status, WNOHANG) == 0) {
+    for (int tries = 0; why && got == 0 && tries < 100; tries++) {
+        got = waitpid(w->pid, &status, WNOHANG);
+        if (got == 0)
+            usleep(1000);
+    }
+    if (got == 0) {
         kill(w->pid, SIGKILL);
         waitpid(w->pid, &status, 0);
-    } else if (why)
+    } else if (got > 0 && why)
         describe_exit(status, why, why_size);
     if (spawn(pool, i, NULL) != AT_OK)
         w->pid = -1; /* a later job reports it */

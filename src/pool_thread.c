@@ -2,10 +2,9 @@
  *
  * Threads take chunks from a shared counter. A thread cannot be killed, so
  * one whose chunk runs past the deadline (or is running when the job is
- * cancelled) is abandoned: it is marked, replaced by a new thread, and
- * exits by itself when its task returns. The state it may still touch
- * (its own record and the shared block) is reference counted, so freeing
- * the pool never pulls memory from under it. */
+ * cancelled) is abandoned: the job returns at once, a new thread takes
+ * its place, and it exits by itself when its task returns. Freeing the
+ * pool waits for that, since the task may still write the job's output. */
 #include "config.h"
 
 #include "pool.h"
@@ -21,7 +20,6 @@ typedef struct tshared {
     pthread_mutex_t mu;
     pthread_cond_t wake, done;
     int refs; /* the pool and every thread */
-    int abandoned_live; /* abandoned threads not yet out of their task */
     int quit;
     const job_view *v; /* the job being run, or NULL */
     int copies;
@@ -140,8 +138,6 @@ static void *thread_main(void *arg)
         pthread_cond_signal(&sh->done);
     }
     int abandoned = me->abandoned;
-    if (abandoned)
-        sh->abandoned_live--;
     release(sh);
     if (abandoned) { /* nobody else holds this record any more */
         free(me->in);
@@ -192,7 +188,6 @@ static void abandon(at_pool *pool, int i)
     thread_pool *tp = pool->impl;
     tp->w[i]->abandoned = 1;
     tp->w[i] = NULL; /* the thread frees its record */
-    tp->sh->abandoned_live++;
     tp->sh->finished++;
     pthread_mutex_unlock(&tp->sh->mu);
     start_thread(pool, i, NULL);
@@ -314,10 +309,10 @@ static void thread_destroy(at_pool *pool)
         pthread_mutex_lock(&tp->sh->mu);
         tp->sh->quit = 1;
         pthread_cond_broadcast(&tp->sh->wake);
-        /* Idle threads exit at once; wait for them, not for abandoned ones
-         * (stuck in a task, maybe for ever), which keep the block alive
-         * through their references and free it last. */
-        while (tp->sh->refs - tp->sh->abandoned_live > 1) {
+        /* Idle threads exit at once; abandoned ones when their task
+         * returns: they may still write the job's output, so the caller's
+         * buffers must not go before they do (see autotune.h). */
+        while (tp->sh->refs > 1) {
             pthread_mutex_unlock(&tp->sh->mu);
             struct timespec pause = {0, 1000000};
             nanosleep(&pause, NULL);
