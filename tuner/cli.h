@@ -78,5 +78,6 @@ int cmd_merge(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_env(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 
 #endif

@@ -3,8 +3,8 @@
  * (profile or fallback) and every knob can be set. */
 #include "config.h"
 
+#include "calibrate.h"
 #include "cli.h"
-#include "measure.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -142,11 +142,14 @@ static int apply_overrides(const run_args *a, at_workload_kind kind,
         c->chunk_size = (int)a->chunk;
     if (a->parts)
         c->partitions = (int)a->parts;
-    if ((a->mode && at_mode_parse(a->mode, &c->mode, &err)) ||
-        (a->transport && at_transport_parse(a->transport, &c->transport,
-                                            &err)) ||
-        (a->pin && at_pin_parse(a->pin, &c->pin, &err)))
-        return cli_usage_error("--%s", err.message);
+    /* the library says "mode must be one of ..."; name the flag */
+    if (a->mode && at_mode_parse(a->mode, &c->mode, &err))
+        return cli_usage_error("--mode: %s", strstr(err.message, "must"));
+    if (a->transport && at_transport_parse(a->transport, &c->transport, &err))
+        return cli_usage_error("--transport: %s",
+                               strstr(err.message, "must"));
+    if (a->pin && at_pin_parse(a->pin, &c->pin, &err))
+        return cli_usage_error("--pin: %s", strstr(err.message, "must"));
     if (kind == AT_KIND_BATCH && c->partitions != 1)
         return cli_usage_error("--partitions: a batch workload ('%s') has "
                                "no partitions, got %d",
@@ -260,5 +263,66 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "autotune: the results did not verify\n");
         return 1;
     }
+    return 0;
+}
+
+static void print_cost(const char *name, const at_transport_cost *c)
+{
+    printf("  %-12s %8.2f us/message", name, c->latency_us);
+    if (c->gbytes_per_s > 0)
+        printf("   %6.2f GB/s\n", c->gbytes_per_s);
+    else
+        printf("   no copy\n");
+}
+
+int cmd_calibrate(int argc, char **argv)
+{
+    static const char cal_usage[] =
+        "usage: autotune calibrate [--format text|yaml]\n"
+        "Measures the cost of one task message and the bandwidth of each\n"
+        "transport (8-byte tasks, then 4 MiB tasks, both ways), the start of\n"
+        "a worker process and thread, and memcpy for reference.\n";
+    int yaml = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(cal_usage, stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--format") && i + 1 < argc &&
+            (!strcmp(argv[i + 1], "yaml") || !strcmp(argv[i + 1], "text"))) {
+            yaml = !strcmp(argv[++i], "yaml");
+            continue;
+        }
+        return cli_usage_error("calibrate: unexpected argument '%s'",
+                               argv[i]);
+    }
+    calibration c;
+    at_error err;
+    if (calibrate(at_usable_cpus(), &c, &err) != AT_OK)
+        return cli_report(&err);
+    const at_machine_costs *k = &c.costs;
+    if (yaml) {
+        printf("workers: %d\n", c.workers);
+        printf("pipe: {latency_us: %.6g, gbytes_per_s: %.6g}\n",
+               k->pipe.latency_us, k->pipe.gbytes_per_s);
+        printf("shm: {latency_us: %.6g, gbytes_per_s: %.6g}\n",
+               k->shm.latency_us, k->shm.gbytes_per_s);
+        printf("thread: {latency_us: %.6g, gbytes_per_s: %.6g}\n",
+               k->thread.latency_us, k->thread.gbytes_per_s);
+        printf("thread_copy: {latency_us: %.6g, gbytes_per_s: %.6g}\n",
+               c.thread_copy.latency_us, c.thread_copy.gbytes_per_s);
+        printf("process_start_us: %.6g\nthread_start_us: %.6g\n",
+               k->process_start_us, k->thread_start_us);
+        printf("memcpy_gbytes_per_s: %.6g\n", c.memcpy_gbytes_per_s);
+        return 0;
+    }
+    printf("transports, %d workers (median of 5):\n", c.workers);
+    print_cost("pipe", &k->pipe);
+    print_cost("shm", &k->shm);
+    print_cost("thread", &k->thread);
+    print_cost("thread+copy", &c.thread_copy);
+    printf("  %-12s %20s %6.2f GB/s\n", "memcpy", "", c.memcpy_gbytes_per_s);
+    printf("worker start: process %.0f us, thread %.0f us\n",
+           k->process_start_us, k->thread_start_us);
     return 0;
 }

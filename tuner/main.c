@@ -20,6 +20,7 @@ static const command commands[] = {
     {"query", cmd_query, "the configuration for a job, and its source"},
     {"env", cmd_env, "the configuration as shell export lines"},
     {"run", cmd_run, "run a workload in one configuration, timed and checked"},
+    {"calibrate", cmd_calibrate, "measure message cost, bandwidth, start-up"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

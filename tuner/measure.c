@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static at_pool *volatile current_pool;
 
@@ -17,6 +18,13 @@ void measure_cancel(void)
     at_pool *p = current_pool;
     if (p)
         at_pool_cancel(p);
+}
+
+double tuner_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static at_status out_of_memory(at_error *err)

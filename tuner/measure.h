@@ -27,6 +27,9 @@ at_status measure(const workload *w, long size, long items,
                   const at_config *config, const measure_opts *opts,
                   measurement *m, at_error *err);
 
+/* Monotonic clock, seconds. */
+double tuner_now(void);
+
 /* For a SIGINT/SIGTERM handler: cancels the job being measured. */
 void measure_cancel(void);
 

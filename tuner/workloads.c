@@ -6,6 +6,8 @@
 
 #include "workloads.h"
 
+#include "vexp.h"
+
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
@@ -192,14 +194,12 @@ static double gemm_residual(long n, const double *a, const double *c,
 static int exp_span(const void *in, void *out, size_t count, const void *arg)
 {
     (void)arg;
-    const double *x = in;
-    double *y = out;
-    for (size_t i = 0; i < count; i++)
-        y[i] = exp(x[i]);
+    vexp(in, out, count);
     return 0;
 }
 
-/* Largest relative error against libm's exp over `count` elements. */
+/* Largest relative error against libm's scalar exp over `count`
+ * elements (the kernel's vector exp is within 4 ulp, about 9e-16). */
 static double exp_residual(long size, const double *x, const double *y,
                            long count)
 {
@@ -223,7 +223,7 @@ static const workload workloads[] = {
     {"gemm", AT_KIND_BATCH, "matrix product A*A (dgemm)", square_bytes,
      square_bytes, gemm_item, NULL, gen_matrix, gemm_residual, 1e-12},
     {"exp", AT_KIND_VECTOR, "element-wise exp of one vector", one_double,
-     one_double, NULL, exp_span, NULL, exp_residual, 0},
+     one_double, NULL, exp_span, NULL, exp_residual, 1e-15},
 };
 
 const workload *workload_find(const char *name)

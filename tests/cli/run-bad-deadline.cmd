@@ -1,0 +1,1 @@
+autotune run --workload gemm --size 10 --deadline soon

@@ -1,0 +1,1 @@
+autotune run --workload inv --size 10 --items 4 --partitions 2

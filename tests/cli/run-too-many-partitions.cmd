@@ -1,0 +1,1 @@
+autotune run --workload exp --size 10 --partitions 11

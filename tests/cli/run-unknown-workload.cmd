@@ -1,0 +1,1 @@
+autotune run --workload fft --size 10

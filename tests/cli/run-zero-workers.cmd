@@ -1,0 +1,1 @@
+autotune run --workload svd --size 10 --workers 0
