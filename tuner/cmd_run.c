@@ -182,9 +182,9 @@ static void print_text(const run_args *a, const workload *w,
            c->partitions, at_transport_name(c->transport),
            at_pin_name(c->pin), at_source_name(q->source));
     printf("pool:      started in %.3f ms\n", m->start_seconds * 1e3);
-    printf("time:      %.4f s median of %ld (spread %.1f%%, best %.4f s, "
+    printf("time:      %.4f s median of %d (spread %.1f%%, best %.4f s, "
            "worst %.4f s)\n",
-           m->median, a->repeat, 100 * m->spread, m->best, m->worst);
+           m->median, m->runs, 100 * m->spread, m->best, m->worst);
     printf("breakdown: transfer %.4f s, compute %.4f s in all (busiest "
            "worker %.4f s), wait %.4f s; %ld messages, %.3g MB copied\n",
            s->transfer, s->compute, s->compute_max, s->wait, s->messages,
@@ -207,9 +207,9 @@ static void print_yaml(const run_args *a, const workload *w,
            c->workers, at_mode_name(c->mode), c->blas_threads, c->chunk_size,
            c->partitions, at_transport_name(c->transport),
            at_pin_name(c->pin));
-    printf("repeat: %ld\nstart_s: %.9g\nmedian_s: %.9g\nspread: %.6g\n"
+    printf("repeat: %d\nstart_s: %.9g\nmedian_s: %.9g\nspread: %.6g\n"
            "best_s: %.9g\nworst_s: %.9g\n",
-           a->repeat, m->start_seconds, m->median, m->spread, m->best,
+           m->runs, m->start_seconds, m->median, m->spread, m->best,
            m->worst);
     printf("transfer_s: %.9g\ncompute_s: %.9g\ncompute_max_s: %.9g\n"
            "wait_s: %.9g\nmessages: %ld\nbytes_copied: %.0f\n",
@@ -244,7 +244,7 @@ int cmd_run(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    measure_opts o = {(int)a.warmup, (int)a.repeat, a.deadline,
+    measure_opts o = {(int)a.warmup, (int)a.repeat, 0, 0, a.deadline,
                       (uint64_t)a.seed, a.check_serial};
     measurement m;
     at_error err;

@@ -12,12 +12,24 @@
 #include <time.h>
 
 static at_pool *volatile current_pool;
+static volatile sig_atomic_t cancel_requested;
 
 void measure_cancel(void)
 {
     at_pool *p = current_pool;
+    cancel_requested = 1;
     if (p)
         at_pool_cancel(p);
+}
+
+int measure_cancelled(void)
+{
+    return cancel_requested;
+}
+
+void measure_reset_cancel(void)
+{
+    cancel_requested = 0;
 }
 
 double tuner_now(void)
@@ -55,20 +67,47 @@ static void summarise(double *t, int n, measurement *m)
     m->spread = m->median > 0 ? range / m->median : 0;
 }
 
-static at_job make_job(const workload *w, long size, long items,
-                       const at_config *c, const workload_arg *arg,
-                       const double *in, double *out, double deadline)
+static at_job make_job(const job_data *d, const at_config *c,
+                       const workload_arg *arg, double *out, double deadline)
 {
-    at_job j = {w->kind, w->item, w->span, arg, sizeof *arg, in, out,
-                w->in_bytes(size), w->out_bytes(size),
-                w->kind == AT_KIND_VECTOR ? size : items, c->chunk_size,
-                w->kind == AT_KIND_VECTOR ? c->partitions : 1, deadline};
+    const workload *w = d->w;
+    at_job j = {w->kind, w->item, w->span, arg, sizeof *arg, d->in, out,
+                w->in_bytes(d->size), w->out_bytes(d->size), d->count,
+                c->chunk_size, w->kind == AT_KIND_VECTOR ? c->partitions : 1,
+                deadline};
     return j;
 }
 
+at_status job_data_create(const workload *w, long size, long items,
+                          uint64_t seed, job_data *d, at_error *err)
+{
+    memset(d, 0, sizeof *d);
+    d->w = w;
+    d->size = size;
+    d->items = items;
+    d->count = w->kind == AT_KIND_VECTOR ? size : items;
+    at_status s = at_buffer_alloc((size_t)d->count * w->in_bytes(size),
+                                  (void **)&d->in, err);
+    if (s == AT_OK)
+        s = at_buffer_alloc((size_t)d->count * w->out_bytes(size),
+                            (void **)&d->out, err);
+    if (s != AT_OK) {
+        job_data_free(d);
+        return s;
+    }
+    workload_generate(w, size, d->count, seed, d->in);
+    return AT_OK;
+}
+
+void job_data_free(job_data *d)
+{
+    at_buffer_free(d->in);
+    at_buffer_free(d->out);
+    d->in = d->out = NULL;
+}
+
 /* Runs the job once more serially (1 worker, 1 thread) into `ref`. */
-static at_status serial_reference(const workload *w, long size, long items,
-                                  const workload_arg *arg, const double *in,
+static at_status serial_reference(const job_data *d, const workload_arg *arg,
                                   double *ref, at_error *err)
 {
     at_config serial = {1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM,
@@ -77,41 +116,90 @@ static at_status serial_reference(const workload *w, long size, long items,
     at_status s = at_pool_create(&serial, &pool, err);
     if (s != AT_OK)
         return s;
-    at_job j = make_job(w, size, items, &serial, arg, in, ref, 0);
+    at_job j = make_job(d, &serial, arg, ref, 0);
     s = at_pool_run(pool, &j, NULL, err);
     at_pool_free(pool);
     return s;
 }
 
+/* Timed runs until `repeat`, or earlier once at least `min_repeat` ran
+ * and the spread is under the target. */
 static at_status timed_runs(at_pool *pool, const at_job *job,
                             const measure_opts *o, measurement *m,
                             at_error *err)
 {
     at_status s = AT_OK;
     int reps = o->repeat > 0 ? o->repeat : 1;
+    int min_reps = o->min_repeat > 0 && o->min_repeat < reps ? o->min_repeat
+                                                             : reps;
     double *wall = malloc((size_t)reps * sizeof *wall);
+    double *sorted = malloc((size_t)reps * sizeof *sorted);
     at_job_stats *stats = malloc((size_t)reps * sizeof *stats);
-    if (!wall || !stats)
+    if (!wall || !stats || !sorted)
         s = out_of_memory(err);
     for (int r = 0; s == AT_OK && r < o->warmup; r++)
         s = at_pool_run(pool, job, NULL, err);
-    for (int r = 0; s == AT_OK && r < reps; r++) {
-        s = at_pool_run(pool, job, &stats[r], err);
-        wall[r] = stats[r].wall;
+    int done = 0;
+    while (s == AT_OK && done < reps) {
+        s = at_pool_run(pool, job, &stats[done], err);
+        if (s != AT_OK)
+            break;
+        wall[done] = stats[done].wall;
+        done++;
+        memcpy(sorted, wall, (size_t)done * sizeof *wall);
+        summarise(sorted, done, m);
+        if (done >= min_reps && m->spread <= o->target_spread)
+            break;
     }
     if (s == AT_OK) {
-        double *sorted = malloc((size_t)reps * sizeof *sorted);
-        memcpy(sorted, wall, (size_t)reps * sizeof *wall);
-        summarise(sorted, reps, m);
-        free(sorted);
+        m->runs = done;
         int pick = 0; /* the run whose time is nearest the median */
-        for (int r = 1; r < reps; r++)
+        for (int r = 1; r < done; r++)
             if (fabs(wall[r] - m->median) < fabs(wall[pick] - m->median))
                 pick = r;
         m->stats = stats[pick];
     }
     free(wall);
+    free(sorted);
     free(stats);
+    return s;
+}
+
+at_status measure_on(const job_data *d, const at_config *config,
+                     const measure_opts *o, measurement *m, at_error *err)
+{
+    workload_arg arg = {d->size};
+    at_pool *pool = NULL;
+    memset(m, 0, sizeof *m);
+    m->difference = -1;
+    at_status s = at_pool_create(config, &pool, err);
+    if (s == AT_OK) {
+        m->start_seconds = at_pool_start_seconds(pool);
+        current_pool = pool;
+        if (cancel_requested)
+            at_pool_cancel(pool);
+        at_job job = make_job(d, config, &arg, d->out, o->deadline);
+        s = timed_runs(pool, &job, o, m, err);
+        current_pool = NULL;
+    }
+    at_pool_free(pool); /* before the reference: its BLAS threads too */
+    if (s == AT_OK) {
+        m->residual = workload_check(d->w, d->size, d->count, d->in, d->out);
+        m->verified = m->residual <= d->w->tolerance;
+    }
+    if (s == AT_OK && o->compare_serial) {
+        double *ref = NULL;
+        s = at_buffer_alloc((size_t)d->count * d->w->out_bytes(d->size),
+                            (void **)&ref, err);
+        if (s == AT_OK)
+            s = serial_reference(d, &arg, ref, err);
+        if (s == AT_OK) {
+            m->difference = workload_difference(d->w, d->size, d->count,
+                                                d->out, ref);
+            m->verified = m->verified && m->difference <= d->w->tolerance;
+        }
+        at_buffer_free(ref);
+    }
     return s;
 }
 
@@ -119,45 +207,10 @@ at_status measure(const workload *w, long size, long items,
                   const at_config *config, const measure_opts *o,
                   measurement *m, at_error *err)
 {
-    long count = w->kind == AT_KIND_VECTOR ? size : items;
-    size_t in_size = (size_t)count * w->in_bytes(size);
-    size_t out_size = (size_t)count * w->out_bytes(size);
-    workload_arg arg = {size};
-    double *in = NULL, *out = NULL, *ref = NULL;
-    at_pool *pool = NULL;
-    memset(m, 0, sizeof *m);
-    m->difference = -1;
-    at_status s = at_buffer_alloc(in_size, (void **)&in, err);
+    job_data d;
+    at_status s = job_data_create(w, size, items, o->seed, &d, err);
     if (s == AT_OK)
-        s = at_buffer_alloc(out_size, (void **)&out, err);
-    if (s == AT_OK)
-        workload_generate(w, size, count, o->seed, in);
-    if (s == AT_OK)
-        s = at_pool_create(config, &pool, err);
-    if (s == AT_OK) {
-        m->start_seconds = at_pool_start_seconds(pool);
-        current_pool = pool;
-        at_job job = make_job(w, size, items, config, &arg, in, out,
-                              o->deadline);
-        s = timed_runs(pool, &job, o, m, err);
-        current_pool = NULL;
-    }
-    at_pool_free(pool); /* before the reference: its BLAS threads too */
-    if (s == AT_OK) {
-        m->residual = workload_check(w, size, count, in, out);
-        m->verified = m->residual <= w->tolerance;
-    }
-    if (s == AT_OK && o->compare_serial) {
-        s = at_buffer_alloc(out_size, (void **)&ref, err);
-        if (s == AT_OK)
-            s = serial_reference(w, size, items, &arg, in, ref, err);
-        if (s == AT_OK) {
-            m->difference = workload_difference(w, size, count, out, ref);
-            m->verified = m->verified && m->difference <= w->tolerance;
-        }
-    }
-    at_buffer_free(in);
-    at_buffer_free(out);
-    at_buffer_free(ref);
+        s = measure_on(&d, config, o, m, err);
+    job_data_free(&d);
     return s;
 }

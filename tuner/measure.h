@@ -4,16 +4,31 @@
 
 #include "workloads.h"
 
+/* A job's data: generated once, in shared memory, reused by every
+ * configuration measured on it. */
+typedef struct job_data {
+    const workload *w;
+    long size, items, count; /* count: items, or elements for a vector */
+    double *in, *out;
+} job_data;
+
+at_status job_data_create(const workload *w, long size, long items,
+                          uint64_t seed, job_data *d, at_error *err);
+void job_data_free(job_data *d);
+
 typedef struct measure_opts {
-    int warmup;         /* untimed runs first */
-    int repeat;         /* timed runs */
-    double deadline;    /* seconds per chunk, 0 = none */
+    int warmup;          /* untimed runs first */
+    int repeat;          /* timed runs, at most */
+    int min_repeat;      /* at least (0: = repeat) */
+    double target_spread; /* stop repeating once the spread is below */
+    double deadline;     /* seconds per chunk, 0 = none */
     uint64_t seed;
-    int compare_serial; /* also run 1 worker x 1 thread and compare */
+    int compare_serial;  /* also run 1 worker x 1 thread and compare */
 } measure_opts;
 
 typedef struct measurement {
     double median, spread, best, worst; /* wall seconds of the timed runs */
+    int runs;                           /* timed runs made */
     double start_seconds;               /* the pool's start-up */
     at_job_stats stats;                 /* of the run closest to median */
     double residual;   /* the workload's check of the last result */
@@ -21,8 +36,13 @@ typedef struct measurement {
     int verified;      /* residual and difference within tolerance */
 } measurement;
 
-/* Measures `items` of workload w at `size` in `config`. On failure *err
- * says why (a worker's fault names it). */
+/* Measures the job on `d` in `config`. On failure *err says why (a
+ * worker's fault names it). */
+at_status measure_on(const job_data *d, const at_config *config,
+                     const measure_opts *opts, measurement *m,
+                     at_error *err);
+
+/* The same on data made for the occasion. */
 at_status measure(const workload *w, long size, long items,
                   const at_config *config, const measure_opts *opts,
                   measurement *m, at_error *err);
@@ -32,5 +52,8 @@ double tuner_now(void);
 
 /* For a SIGINT/SIGTERM handler: cancels the job being measured. */
 void measure_cancel(void);
+/* 1 once measure_cancel() was called (until measure_reset_cancel). */
+int measure_cancelled(void);
+void measure_reset_cancel(void);
 
 #endif
