@@ -66,37 +66,47 @@ static at_status time_tasks(const at_config *config, long items, size_t bytes,
     return s;
 }
 
-enum { LATENCY_ITEMS = 20000, BANDWIDTH_ITEMS = 32, REPS = 5 };
-#define BANDWIDTH_BYTES ((size_t)4 << 20)
+/* How much to measure: the full calibration, or the quick one a tuning
+ * run starts with (a tenth of the messages, a quarter of the bytes). */
+typedef struct effort {
+    long latency_items, bandwidth_items;
+    int reps;
+} effort;
 
-static at_status transport_cost(int workers, at_mode mode, at_transport t,
-                                at_transport_cost *cost, at_error *err)
+static const effort full_effort = {20000, 32, 5}, quick_effort = {2000, 8, 3};
+#define BANDWIDTH_BYTES ((size_t)4 << 20)
+#define REPS 5 /* at most */
+
+static at_status transport_cost(const effort *e, int workers, at_mode mode,
+                                at_transport t, at_transport_cost *cost,
+                                at_error *err)
 {
     at_config c = pool_config(workers, mode, t);
     double small, big;
-    at_status s = time_tasks(&c, LATENCY_ITEMS, 8, REPS, &small, err);
+    at_status s = time_tasks(&c, e->latency_items, 8, e->reps, &small, err);
     if (s == AT_OK)
-        s = time_tasks(&c, BANDWIDTH_ITEMS, BANDWIDTH_BYTES, REPS, &big,
-                       err);
+        s = time_tasks(&c, e->bandwidth_items, BANDWIDTH_BYTES, e->reps,
+                       &big, err);
     if (s != AT_OK)
         return s;
-    cost->latency_us = small / LATENCY_ITEMS * 1e6;
+    cost->latency_us = small / (double)e->latency_items * 1e6;
     int copies = t == AT_TRANSPORT_PIPE;
     /* both ways; the messages' own cost taken out */
-    double moving = big - BANDWIDTH_ITEMS * small / LATENCY_ITEMS;
-    cost->gbytes_per_s =
-        copies && moving > 0
-            ? 2.0 * BANDWIDTH_ITEMS * (double)BANDWIDTH_BYTES / moving / 1e9
-            : 0;
+    double moving = big - (double)e->bandwidth_items * small /
+                              (double)e->latency_items;
+    cost->gbytes_per_s = copies && moving > 0
+                             ? 2.0 * (double)e->bandwidth_items *
+                                   (double)BANDWIDTH_BYTES / moving / 1e9
+                             : 0;
     return AT_OK;
 }
 
-static at_status start_cost(int workers, at_mode mode, double *us,
-                            at_error *err)
+static at_status start_cost(const effort *e, int workers, at_mode mode,
+                            double *us, at_error *err)
 {
     double t[REPS];
     at_config c = pool_config(workers, mode, AT_TRANSPORT_SHM);
-    for (int r = 0; r < REPS; r++) {
+    for (int r = 0; r < e->reps; r++) {
         at_pool *pool;
         at_status s = at_pool_create(&c, &pool, err);
         if (s != AT_OK)
@@ -104,7 +114,7 @@ static at_status start_cost(int workers, at_mode mode, double *us,
         t[r] = at_pool_start_seconds(pool);
         at_pool_free(pool);
     }
-    *us = median(t, REPS) / workers * 1e6;
+    *us = median(t, e->reps) / workers * 1e6;
     return AT_OK;
 }
 
@@ -132,30 +142,41 @@ static double memcpy_gbytes_per_s(void)
     return (double)n / median(t, REPS) / 1e9;
 }
 
-at_status calibrate(int usable_cpus, calibration *out, at_error *err)
+static at_status calibrate_with(const effort *e, int usable_cpus,
+                                calibration *out, at_error *err)
 {
     calibration c;
     memset(&c, 0, sizeof c);
     int w = usable_cpus > 1 ? usable_cpus : 2;
-    at_status s = transport_cost(w, AT_MODE_PROCESS, AT_TRANSPORT_PIPE,
+    at_status s = transport_cost(e, w, AT_MODE_PROCESS, AT_TRANSPORT_PIPE,
                                  &c.costs.pipe, err);
     if (s == AT_OK)
-        s = transport_cost(w, AT_MODE_PROCESS, AT_TRANSPORT_SHM,
+        s = transport_cost(e, w, AT_MODE_PROCESS, AT_TRANSPORT_SHM,
                            &c.costs.shm, err);
     if (s == AT_OK)
-        s = transport_cost(w, AT_MODE_THREAD, AT_TRANSPORT_SHM,
+        s = transport_cost(e, w, AT_MODE_THREAD, AT_TRANSPORT_SHM,
                            &c.costs.thread, err);
     if (s == AT_OK)
-        s = transport_cost(w, AT_MODE_THREAD, AT_TRANSPORT_PIPE,
+        s = transport_cost(e, w, AT_MODE_THREAD, AT_TRANSPORT_PIPE,
                            &c.thread_copy, err);
     if (s == AT_OK)
-        s = start_cost(w, AT_MODE_PROCESS, &c.costs.process_start_us, err);
+        s = start_cost(e, w, AT_MODE_PROCESS, &c.costs.process_start_us, err);
     if (s == AT_OK)
-        s = start_cost(w, AT_MODE_THREAD, &c.costs.thread_start_us, err);
+        s = start_cost(e, w, AT_MODE_THREAD, &c.costs.thread_start_us, err);
     if (s != AT_OK)
         return s;
     c.memcpy_gbytes_per_s = memcpy_gbytes_per_s();
     c.workers = w;
     *out = c;
     return AT_OK;
+}
+
+at_status calibrate(int usable_cpus, calibration *out, at_error *err)
+{
+    return calibrate_with(&full_effort, usable_cpus, out, err);
+}
+
+at_status calibrate_quick(int usable_cpus, calibration *out, at_error *err)
+{
+    return calibrate_with(&quick_effort, usable_cpus, out, err);
 }

@@ -79,5 +79,6 @@ int cmd_query(int argc, char **argv);
 int cmd_env(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+int cmd_tune(int argc, char **argv);
 
 #endif

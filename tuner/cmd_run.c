@@ -244,7 +244,7 @@ int cmd_run(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    measure_opts o = {(int)a.warmup, (int)a.repeat, 0, 0, a.deadline,
+    measure_opts o = {(int)a.warmup, (int)a.repeat, 0, 0, 0, a.deadline,
                       (uint64_t)a.seed, a.check_serial};
     measurement m;
     at_error err;

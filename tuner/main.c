@@ -13,6 +13,7 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+    {"tune", cmd_tune, "measure, model and write the profile (the default)"},
     {"fingerprint", cmd_fingerprint, "print this machine's identity"},
     {"validate", cmd_validate, "check profile files"},
     {"show", cmd_show, "print a profile as a table"},
@@ -27,7 +28,9 @@ static const command commands[] = {
 
 static void usage(FILE *to)
 {
-    fputs("usage: autotune COMMAND [OPTIONS]\n\ncommands:\n", to);
+    fputs("usage: autotune [tune] --workload W --size N [OPTIONS]\n"
+          "       autotune COMMAND [OPTIONS]\n\ncommands:\n",
+          to);
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(to, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fputs("\n'autotune COMMAND --help' for a command's options; "
@@ -53,7 +56,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < N_COMMANDS; i++)
         if (strcmp(commands[i].name, name) == 0)
             return commands[i].run(argc - 1, argv + 1);
-    if (name[0] == '-')
-        return cli_usage_error("unknown option '%s' (see --help)", name);
+    if (name[0] == '-') /* options first: tune is the default command */
+        return cmd_tune(argc, argv);
     return cli_usage_error("unknown command '%s' (see --help)", name);
 }

@@ -139,16 +139,25 @@ static at_status timed_runs(at_pool *pool, const at_job *job,
         s = out_of_memory(err);
     for (int r = 0; s == AT_OK && r < o->warmup; r++)
         s = at_pool_run(pool, job, NULL, err);
-    int done = 0;
+    int done = 0, auto_warmup = o->warmup < 0;
+    double spent = 0;
     while (s == AT_OK && done < reps) {
         s = at_pool_run(pool, job, &stats[done], err);
         if (s != AT_OK)
             break;
+        if (auto_warmup) {
+            auto_warmup = 0;
+            if (stats[done].wall < 0.25)
+                continue; /* short: that was the warm-up */
+        }
         wall[done] = stats[done].wall;
+        spent += wall[done];
         done++;
         memcpy(sorted, wall, (size_t)done * sizeof *wall);
         summarise(sorted, done, m);
         if (done >= min_reps && m->spread <= o->target_spread)
+            break;
+        if (o->time_cap > 0 && spent >= o->time_cap)
             break;
     }
     if (s == AT_OK) {

@@ -1,0 +1,191 @@
+/* fit.c - the cost model fitted with gsl_multifit_nlinear.
+ *
+ * The prediction is the library's own at_model_predict, so the model the
+ * tuner fits is exactly the one the runtime evaluates. Parameters are
+ * fitted in transformed coordinates that keep them in range (logs for the
+ * positive ones, a logistic for the parallel fraction); residuals are log
+ * ratios, i.e. relative errors, so a 10 ms job counts as much as a 10 s
+ * one. Weak priors (pseudo-observations) hold parameters the design did
+ * not exercise near neutral values instead of letting them wander. */
+#include "config.h"
+
+#include "fit.h"
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_multifit_nlinear.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { P_COMPUTE, P_FRACTION, P_CONTENTION, P_OVERSUB, P_THREAD, P_PIN,
+       P_EXPONENT, N_PARAMS };
+
+/* name, neutral value (in transformed coordinates), prior width */
+static const struct {
+    double centre, width;
+} prior[N_PARAMS] = {
+    [P_COMPUTE] = {0, 0}, /* no prior: the data always speak */
+    [P_FRACTION] = {0, 4},
+    [P_CONTENTION] = {-4, 3}, /* log(0.02) */
+    [P_OVERSUB] = {-1.6, 3},  /* log(0.2) */
+    [P_THREAD] = {0, 1},
+    [P_PIN] = {0, 1},
+    [P_EXPONENT] = {0, 0}, /* set from the starting exponent */
+};
+
+typedef struct fit_data {
+    const fit_problem *pb;
+    const fit_sample *s;
+    size_t n;
+    size_t p; /* N_PARAMS, or N_PARAMS - 1 with the exponent fixed */
+} fit_data;
+
+static double logistic(double x)
+{
+    return 1.0 / (1.0 + exp(-x));
+}
+
+static at_model to_model(const fit_problem *pb, const gsl_vector *x)
+{
+    at_model m;
+    memset(&m, 0, sizeof m);
+    m.ref_size = pb->ref_size;
+    m.compute_s = exp(gsl_vector_get(x, P_COMPUTE));
+    m.parallel_fraction = logistic(gsl_vector_get(x, P_FRACTION));
+    m.contention = exp(gsl_vector_get(x, P_CONTENTION));
+    m.oversub = exp(gsl_vector_get(x, P_OVERSUB));
+    m.thread_factor = exp(gsl_vector_get(x, P_THREAD));
+    m.pin_factor = exp(gsl_vector_get(x, P_PIN));
+    m.exponent = pb->fit_exponent ? gsl_vector_get(x, P_EXPONENT)
+                                  : pb->exponent;
+    /* the profile's ranges */
+    m.exponent = fmin(fmax(m.exponent, 0), 4);
+    m.contention = fmin(m.contention, 100);
+    m.oversub = fmin(m.oversub, 100);
+    m.thread_factor = fmin(fmax(m.thread_factor, 0.01), 100);
+    m.pin_factor = fmin(fmax(m.pin_factor, 0.01), 100);
+    return m;
+}
+
+double fit_predict(const fit_problem *pb, const at_model *model,
+                   const fit_sample *s)
+{
+    return at_model_predict(model, pb->costs, pb->cpus, pb->kind, s->size,
+                            s->items, &s->config);
+}
+
+static int residuals(const gsl_vector *x, void *params, gsl_vector *f)
+{
+    const fit_data *d = params;
+    at_model m = to_model(d->pb, x);
+    for (size_t i = 0; i < d->n; i++) {
+        double pred = fit_predict(d->pb, &m, &d->s[i]);
+        gsl_vector_set(f, i, log(fmax(pred, 1e-300) / d->s[i].seconds));
+    }
+    size_t k = d->n;
+    for (size_t j = 0; j < d->p; j++) {
+        double width = prior[j].width;
+        if (j == P_EXPONENT)
+            width = 0.5; /* about the workload's nominal exponent */
+        if (width <= 0)
+            continue;
+        double centre = j == P_EXPONENT ? d->pb->exponent : prior[j].centre;
+        gsl_vector_set(f, k++, (gsl_vector_get(x, j) - centre) / width);
+    }
+    return GSL_SUCCESS;
+}
+
+static size_t n_priors(size_t p)
+{
+    size_t k = 0;
+    for (size_t j = 0; j < p; j++)
+        k += j == P_EXPONENT || prior[j].width > 0;
+    return k;
+}
+
+/* compute_s from the samples: the per-item time of the cheapest-looking
+ * one scaled to ref_size, a fair start for the optimiser. */
+static double initial_compute(const fit_problem *pb, const fit_sample *s,
+                              size_t n)
+{
+    double best = HUGE_VAL;
+    for (size_t i = 0; i < n; i++) {
+        const at_config *c = &s[i].config;
+        double tasks = pb->kind == AT_KIND_VECTOR ? c->partitions
+                                                  : (double)s[i].items;
+        double task_size = pb->kind == AT_KIND_VECTOR
+                               ? (double)s[i].size / tasks
+                               : (double)s[i].size;
+        double per = s[i].seconds * c->workers / tasks /
+                     pow(task_size / pb->ref_size, pb->exponent);
+        if (c->blas_threads == 1 && per < best)
+            best = per;
+    }
+    return best < HUGE_VAL ? best : s[0].seconds;
+}
+
+at_status fit_model(const fit_problem *pb, const fit_sample *s, size_t n,
+                    at_model *model, at_error *err)
+{
+    size_t p = pb->fit_exponent ? N_PARAMS : N_PARAMS - 1;
+    if (n == 0) {
+        if (err) {
+            memset(err, 0, sizeof *err);
+            err->code = AT_ERR_ARG;
+            strcpy(err->message, "no samples to fit the model on");
+        }
+        return AT_ERR_ARG;
+    }
+    fit_data d = {pb, s, n, p};
+    gsl_multifit_nlinear_fdf fdf;
+    memset(&fdf, 0, sizeof fdf);
+    fdf.f = residuals;
+    fdf.n = n + n_priors(p);
+    fdf.p = p;
+    fdf.params = &d;
+    gsl_vector *x = gsl_vector_alloc(p);
+    gsl_vector_set(x, P_COMPUTE, log(initial_compute(pb, s, n)));
+    for (size_t j = 1; j < p; j++)
+        gsl_vector_set(x, j, prior[j].centre);
+    if (pb->fit_exponent)
+        gsl_vector_set(x, P_EXPONENT, pb->exponent);
+    gsl_multifit_nlinear_parameters params =
+        gsl_multifit_nlinear_default_parameters();
+    gsl_multifit_nlinear_workspace *w =
+        gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &params,
+                                   fdf.n, p);
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int info = 0;
+    int rc = gsl_multifit_nlinear_init(x, &fdf, w);
+    if (rc == GSL_SUCCESS)
+        rc = gsl_multifit_nlinear_driver(200, 1e-10, 1e-10, 0, NULL, NULL,
+                                         &info, w);
+    /* running out of iterations still leaves the best point found */
+    *model = to_model(pb, gsl_multifit_nlinear_position(w));
+    gsl_set_error_handler(old);
+    gsl_multifit_nlinear_free(w);
+    gsl_vector_free(x);
+    (void)rc;
+    return AT_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+double fit_error(const fit_problem *pb, const at_model *model,
+                 const fit_sample *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    double *e = malloc(n * sizeof *e);
+    for (size_t i = 0; i < n; i++)
+        e[i] = fabs(fit_predict(pb, model, &s[i]) - s[i].seconds) /
+               s[i].seconds;
+    qsort(e, n, sizeof *e, cmp_double);
+    double med = n % 2 ? e[n / 2] : (e[n / 2 - 1] + e[n / 2]) / 2;
+    free(e);
+    return med;
+}

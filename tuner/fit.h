@@ -1,0 +1,37 @@
+/* fit.h - fitting the cost model (form comm-compute-1) with GSL. */
+#ifndef AT_FIT_H
+#define AT_FIT_H
+
+#include "autotune.h"
+
+/* One measured configuration. */
+typedef struct fit_sample {
+    at_config config;
+    long size, items;
+    double seconds;
+} fit_sample;
+
+typedef struct fit_problem {
+    at_workload_kind kind;
+    int cpus;
+    const at_machine_costs *costs; /* measured apart, fixed in the fit */
+    double ref_size;
+    double exponent; /* the starting (or, when fixed, the) exponent */
+    int fit_exponent; /* needs samples at two sizes or more */
+} fit_problem;
+
+/* Fits the model's parameters to the samples by nonlinear least squares
+ * on log times (relative errors), with weak priors that keep parameters
+ * the samples say nothing about at neutral values. */
+at_status fit_model(const fit_problem *pb, const fit_sample *s, size_t n,
+                    at_model *model, at_error *err);
+
+/* The model's prediction for one sample's configuration and job. */
+double fit_predict(const fit_problem *pb, const at_model *model,
+                   const fit_sample *s);
+
+/* Median absolute percentage error of the model over the samples. */
+double fit_error(const fit_problem *pb, const at_model *model,
+                 const fit_sample *s, size_t n);
+
+#endif

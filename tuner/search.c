@@ -1,0 +1,580 @@
+/* search.c - the search strategies.
+ *
+ * model (default): a small design of configurations, one per model
+ *   parameter, measured on a reduced job (1 item per worker); the model is
+ *   fitted and predicts the full job for the whole space; the baselines
+ *   and the most promising predictions are then measured on the full job
+ *   head to head (interleaved rounds, A B C A B C, so drift on a shared
+ *   machine falls on all alike); the model is refitted on those and any
+ *   configuration it now predicts to win is added; it stops when nothing
+ *   new is predicted to win or the budget is spent.
+ * grid: every configuration of the space on the full job, then the same
+ *   head-to-head finals for the leaders and the baselines.
+ * random: a random quarter of the space, then the same finals.
+ *
+ * A configuration that fails or runs past its deadline is recorded as
+ * failed, with the reason, and the search goes on. */
+#include "config.h"
+
+#include "search.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const baseline_names[N_BASELINES] = {
+    "serial_default", "serial_1", "naive_pool", "joblib_rule"};
+
+void describe_config(const at_config *c, at_workload_kind kind, char *buf,
+                     size_t size)
+{
+    const char *pinned = c->pin == AT_PIN_CORES ? ", pinned" : "";
+    if (c->workers == 1) {
+        snprintf(buf, size, "1 worker, %d BLAS thread%s%s", c->blas_threads,
+                 c->blas_threads > 1 ? "s" : "", pinned);
+        return;
+    }
+    char parts[24] = "";
+    if (kind == AT_KIND_VECTOR)
+        snprintf(parts, sizeof parts, ", %d parts", c->partitions);
+    snprintf(buf, size, "%d %s x %dt, chunk %d%s, %s%s", c->workers,
+             c->mode == AT_MODE_PROCESS ? "processes" : "threads",
+             c->blas_threads, c->chunk_size, parts,
+             c->mode == AT_MODE_PROCESS ? at_transport_name(c->transport)
+                                        : "shared",
+             pinned);
+}
+
+void baseline_configs(at_workload_kind kind, long items, int cpus,
+                      at_config out[N_BASELINES])
+{
+    int vector = kind == AT_KIND_VECTOR;
+    at_config serial = {1, AT_MODE_PROCESS, cpus, 1, 1, AT_TRANSPORT_SHM,
+                        AT_PIN_NONE};
+    out[BASE_SERIAL_DEFAULT] = serial;
+    serial.blas_threads = 1;
+    out[BASE_SERIAL_1] = serial;
+    /* every CPU a worker, each with OpenBLAS's default of every CPU's
+     * threads, data pickled through pipes: the common first attempt */
+    at_config naive = {cpus, AT_MODE_PROCESS, cpus, 1, vector ? cpus : 1,
+                       AT_TRANSPORT_PIPE, AT_PIN_NONE};
+    if (!vector && items < cpus)
+        naive.workers = (int)items;
+    out[BASE_NAIVE] = naive;
+    /* joblib's rule: workers = CPUs, threads = CPUs / workers */
+    at_fallback_config(kind, items, cpus, &out[BASE_JOBLIB]);
+    out[BASE_JOBLIB].pin = AT_PIN_NONE;
+}
+
+/* ----------------------------------------------------------- the log */
+
+trial *trial_log_add(trial_log *log, const trial *t)
+{
+    if (log->n == log->cap) {
+        size_t cap = log->cap ? 2 * log->cap : 64;
+        trial *g = realloc(log->t, cap * sizeof *g);
+        if (!g)
+            return NULL;
+        log->t = g;
+        log->cap = cap;
+    }
+    log->t[log->n] = *t;
+    return &log->t[log->n++];
+}
+
+static int same_config(const at_config *a, const at_config *b)
+{
+    return memcmp(a, b, sizeof *a) == 0;
+}
+
+/* The log's successful trial of this configuration and job, or NULL. */
+static const trial *find_trial(const trial_log *log, const at_config *c,
+                               long size, long items)
+{
+    for (size_t i = log->n; i-- > 0;)
+        if (log->t[i].size == size && log->t[i].items == items &&
+            same_config(&log->t[i].config, c))
+            return &log->t[i];
+    return NULL;
+}
+
+size_t trial_samples(const trial_log *log, fit_sample *out, int which,
+                     long full_items)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < log->n; i++) {
+        const trial *t = &log->t[i];
+        if (t->failed || t->seconds <= 0)
+            continue;
+        int full = t->items == full_items;
+        if ((which == SAMPLES_FULL && !full) ||
+            (which == SAMPLES_DESIGN && full))
+            continue;
+        out[k++] = (fit_sample){t->config, t->size, t->items, t->seconds};
+    }
+    return k;
+}
+
+fit_problem search_problem(const search *s)
+{
+    fit_problem pb = {s->w->kind, s->cpus, s->costs, s->ref_size,
+                      s->exponent, s->fit_exponent};
+    return pb;
+}
+
+/* ------------------------------------------------------------ measuring */
+
+/* How long one chunk may take before its worker is declared hung: ten
+ * times what the slowest single-thread trial suggests, at least 5 s. */
+static double chunk_deadline(const search *s, const at_config *c)
+{
+    double per_item = 0;
+    for (size_t i = 0; i < s->log->n; i++) {
+        const trial *t = &s->log->t[i];
+        if (!t->failed && t->size == s->size && t->config.workers == 1) {
+            long tasks = s->w->kind == AT_KIND_VECTOR ? 1 : t->items;
+            per_item = fmax(per_item, t->seconds / (double)tasks);
+        }
+    }
+    if (per_item == 0)
+        return 0; /* nothing known yet: no deadline */
+    return fmax(5.0, 10 * per_item * c->chunk_size * c->blas_threads);
+}
+
+static void report(const search *s, const trial *t)
+{
+    progress *p = s->prog;
+    if (!p->on)
+        return;
+    char what[160];
+    describe_config(&t->config, s->w->kind, what, sizeof what);
+    double left = p->budget - (tuner_now() - p->started);
+    if (t->failed)
+        fprintf(stderr, "  %-10s %2d/%-2d %-46s FAILED: %s\n", p->phase,
+                p->step, p->steps, what, t->why);
+    else
+        fprintf(stderr,
+                "  %-10s %2d/%-2d %-46s %9.4f s  +-%4.1f%%  (%ld items; "
+                "%3.0f s of budget left)\n",
+                p->phase, p->step, p->steps, what, t->seconds,
+                100 * t->spread, t->items, left > 0 ? left : 0);
+}
+
+/* How hard to measure: a design or grid point stands alone, so it is
+ * repeated until its spread is under 3% (or 1.5 s went into it); a finals
+ * round is one of several interleaved ones, so a long job runs once per
+ * round and only short jobs are repeated within it. */
+enum { EFFORT_ALONE, EFFORT_ROUND };
+
+/* Measures c on d (unless the log already has it and `again` is 0);
+ * returns the trial, NULL when interrupted. */
+static const trial *try_config(search *s, const job_data *d,
+                               const at_config *c, int again, int effort)
+{
+    const trial *have = find_trial(s->log, c, d->size, d->items);
+    if (have && !again)
+        return have;
+    measure_opts o = {-1, 5, 2, 0.03, 1.5, chunk_deadline(s, c), s->seed,
+                      0};
+    if (effort == EFFORT_ROUND) {
+        o.min_repeat = 1;
+        o.time_cap = 0.5;
+    }
+    measurement m;
+    at_error err;
+    trial t;
+    memset(&t, 0, sizeof t);
+    t.config = *c;
+    t.size = d->size;
+    t.items = d->items;
+    at_status st = measure_on(d, c, &o, &m, &err);
+    if (st == AT_ERR_CANCELLED)
+        return NULL;
+    if (st != AT_OK || !m.verified) {
+        t.failed = 1;
+        if (st != AT_OK)
+            snprintf(t.why, sizeof t.why, "%s", err.message);
+        else
+            snprintf(t.why, sizeof t.why,
+                     "results did not verify (residual %.2g)", m.residual);
+    } else {
+        t.seconds = m.median;
+        t.spread = m.spread;
+        t.runs = m.runs;
+    }
+    const trial *added = trial_log_add(s->log, &t);
+    report(s, &t);
+    return added;
+}
+
+static int budget_left(const search *s)
+{
+    return tuner_now() - s->prog->started < s->prog->budget;
+}
+
+/* ------------------------------------------------------------- finals */
+
+typedef struct candidate {
+    at_config config;
+    double times[8];
+    int n;
+    int baseline; /* index, or -1 */
+    int failed;
+} candidate;
+
+static double cand_median(const candidate *c)
+{
+    double v[8];
+    memcpy(v, c->times, sizeof v);
+    for (int i = 1; i < c->n; i++) /* insertion sort: n <= 8 */
+        for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    if (c->n == 0)
+        return HUGE_VAL;
+    return c->n % 2 ? v[c->n / 2] : (v[c->n / 2 - 1] + v[c->n / 2]) / 2;
+}
+
+/* Configurations that differ only in chunk size or partitions are one
+ * family: the model ranks those well, so one finalist per family. */
+static int same_family(const at_config *a, const at_config *b)
+{
+    return a->workers == b->workers && a->mode == b->mode &&
+           a->blas_threads == b->blas_threads &&
+           a->transport == b->transport && a->pin == b->pin;
+}
+
+static int has_family(const candidate *cs, int n, const at_config *c)
+{
+    for (int i = 0; i < n; i++)
+        if (cs[i].baseline < 0 && same_family(&cs[i].config, c))
+            return 1;
+    return 0;
+}
+
+static int add_candidate(candidate *cs, int *n, int max, const at_config *c,
+                         int baseline)
+{
+    for (int i = 0; i < *n; i++)
+        if (same_config(&cs[i].config, c)) {
+            if (baseline >= 0 && cs[i].baseline < 0)
+                cs[i].baseline = baseline;
+            return 0;
+        }
+    if (*n == max)
+        return 0;
+    cs[*n] = (candidate){*c, {0}, 0, baseline, 0};
+    (*n)++;
+    return 1;
+}
+
+/* Predicted full-job times of the whole space; the `k` best configurations
+ * not already candidates go in. Returns how many were added. */
+static int add_predicted(search *s, candidate *cs, int *n, int max, int k,
+                         double must_beat)
+{
+    fit_problem pb = search_problem(s);
+    fit_sample *smp = malloc((s->log->n + 1) * sizeof *smp);
+    size_t ns = trial_samples(s->log, smp, SAMPLES_ALL, -1);
+    at_model model;
+    int added = 0;
+    if (ns > 0 && fit_model(&pb, smp, ns, &model, NULL) == AT_OK) {
+        size_t total = at_space_enumerate(s->w->kind, s->items, s->cpus,
+                                          AT_SPACE_OVERSUBSCRIBE, NULL, 0);
+        at_config *space = malloc(total * sizeof *space);
+        double *pred = malloc(total * sizeof *pred);
+        at_space_enumerate(s->w->kind, s->items, s->cpus,
+                           AT_SPACE_OVERSUBSCRIBE, space, total);
+        for (size_t i = 0; i < total; i++)
+            pred[i] = at_model_predict(&model, s->costs, s->cpus, s->w->kind,
+                                       s->size, s->items, &space[i]);
+        while (added < k) { /* selection of the next best */
+            size_t best = total;
+            for (size_t i = 0; i < total; i++)
+                if (pred[i] < must_beat &&
+                    (best == total || pred[i] < pred[best]))
+                    best = i;
+            if (best == total)
+                break;
+            pred[best] = HUGE_VAL;
+            if (!has_family(cs, *n, &space[best]))
+                added += add_candidate(cs, n, max, &space[best], -1);
+        }
+        free(space);
+        free(pred);
+    }
+    free(smp);
+    return added;
+}
+
+/* One round: every live candidate once, in order. 0 if interrupted. */
+static int final_round(search *s, const job_data *d, candidate *cs, int n,
+                       int round, double cutoff)
+{
+    char phase[32];
+    snprintf(phase, sizeof phase, "finals %d", round);
+    s->prog->phase = phase;
+    s->prog->steps = n;
+    for (int i = 0; i < n; i++) {
+        candidate *c = &cs[i];
+        s->prog->step = i + 1;
+        if (c->failed || c->n == 8)
+            continue;
+        /* after the first round only contenders and the best baseline
+         * run again: the rest are out of the race */
+        if (round > 1 && cand_median(c) > cutoff)
+            continue;
+        const trial *t = try_config(s, d, &c->config, 1, EFFORT_ROUND);
+        if (!t)
+            return 0;
+        if (t->failed)
+            c->failed = 1;
+        else
+            c->times[c->n++] = t->seconds;
+    }
+    return 1;
+}
+
+static int best_candidate(const candidate *cs, int n, int baselines_only)
+{
+    int best = -1;
+    for (int i = 0; i < n; i++) {
+        if (cs[i].failed || cs[i].n == 0 ||
+            (baselines_only && cs[i].baseline < 0))
+            continue;
+        if (best < 0 || cand_median(&cs[i]) < cand_median(&cs[best]))
+            best = i;
+    }
+    return best;
+}
+
+#define MAX_CANDIDATES 16
+
+static at_status finals(search *s, const job_data *d, const at_config *lead,
+                        int n_lead, search_result *r)
+{
+    candidate cs[MAX_CANDIDATES];
+    int n = 0;
+    at_config base[N_BASELINES];
+    baseline_configs(s->w->kind, s->items, s->cpus, base);
+    for (int b = 0; b < N_BASELINES; b++)
+        add_candidate(cs, &n, MAX_CANDIDATES, &base[b], b);
+    for (int i = 0; i < n_lead; i++)
+        add_candidate(cs, &n, MAX_CANDIDATES, &lead[i], -1);
+    int interrupted = 0;
+    for (int round = 1; round <= 3 && !interrupted; round++) {
+        if (round > 1 && !budget_left(s))
+            break;
+        int best = best_candidate(cs, n, 0);
+        double cutoff = best < 0 ? HUGE_VAL : 1.10 * cand_median(&cs[best]);
+        int best_base = best_candidate(cs, n, 1);
+        if (best_base >= 0 && cand_median(&cs[best_base]) > cutoff)
+            cutoff = cand_median(&cs[best_base]); /* always re-run it */
+        interrupted = !final_round(s, d, cs, n, round, cutoff);
+        /* refit on the full-job times: a configuration now predicted to
+         * beat the leader joins the next round */
+        if (!interrupted && s->strat == STRATEGY_MODEL && round < 3 &&
+            budget_left(s)) {
+            best = best_candidate(cs, n, 0);
+            if (best >= 0)
+                add_predicted(s, cs, &n, MAX_CANDIDATES, 2,
+                              0.98 * cand_median(&cs[best]));
+        }
+    }
+    int best = best_candidate(cs, n, 0);
+    r->interrupted = interrupted;
+    for (int b = 0; b < N_BASELINES; b++)
+        r->baseline[b] = -1;
+    for (int i = 0; i < n; i++)
+        if (cs[i].baseline >= 0 && cs[i].n > 0)
+            r->baseline[cs[i].baseline] = cand_median(&cs[i]);
+    if (best < 0)
+        return AT_ERR_WORKER;
+    r->best = cs[best].config;
+    r->seconds = cand_median(&cs[best]);
+    double lo = HUGE_VAL, hi = 0;
+    for (int k = 0; k < cs[best].n; k++) {
+        lo = fmin(lo, cs[best].times[k]);
+        hi = fmax(hi, cs[best].times[k]);
+    }
+    r->spread = r->seconds > 0 ? (hi - lo) / r->seconds : 0;
+    return AT_OK;
+}
+
+/* ------------------------------------------------------------ designs */
+
+/* One configuration per model parameter: compute (serial, 1 thread),
+ * parallel fraction (serial, all threads), contention (a pool), pinning,
+ * thread mode, the pipe's copies, oversubscription. */
+static int design_configs(const search *s, at_config *out)
+{
+    int P = s->cpus, w = P > 1 ? P : 2, n = 0, vector = s->w->kind ==
+                                                          AT_KIND_VECTOR;
+    at_config serial = {1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM,
+                        AT_PIN_NONE};
+    out[n++] = serial;
+    serial.blas_threads = P > 1 ? P : 2;
+    out[n++] = serial;
+    at_config pool = {w, AT_MODE_PROCESS, 1, 1, vector ? w : 1,
+                      AT_TRANSPORT_SHM, AT_PIN_NONE};
+    out[n++] = pool;
+    pool.pin = AT_PIN_CORES;
+    out[n++] = pool;
+    pool.pin = AT_PIN_NONE;
+    pool.mode = AT_MODE_THREAD;
+    out[n++] = pool;
+    pool.mode = AT_MODE_PROCESS;
+    pool.transport = AT_TRANSPORT_PIPE;
+    out[n++] = pool;
+    pool.transport = AT_TRANSPORT_SHM;
+    if (P > 1) {
+        pool.blas_threads = P;
+        out[n++] = pool;
+    }
+    if (vector) { /* partitions: what more messages cost */
+        pool.blas_threads = 1;
+        pool.partitions = 8 * w;
+        out[n++] = pool;
+    }
+    return n;
+}
+
+static at_status model_strategy(search *s, const job_data *full,
+                                search_result *r, at_error *err)
+{
+    /* the design runs on a reduced batch: one item per worker */
+    long per_design = s->cpus > 1 ? s->cpus : 2;
+    long design_items = s->w->kind == AT_KIND_VECTOR || s->items < per_design
+                            ? s->items
+                            : per_design;
+    job_data reduced;
+    const job_data *dd = full;
+    if (design_items != s->items) {
+        at_status st = job_data_create(s->w, s->size, design_items, s->seed,
+                                       &reduced, err);
+        if (st != AT_OK)
+            return st;
+        dd = &reduced;
+    }
+    at_config design[16];
+    int nd = design_configs(s, design);
+    s->prog->phase = "design";
+    s->prog->steps = nd;
+    int interrupted = 0;
+    for (int i = 0; i < nd && !interrupted; i++) {
+        at_config c = design[i];
+        if (c.chunk_size > design_items)
+            c.chunk_size = 1;
+        s->prog->step = i + 1;
+        interrupted = try_config(s, dd, &c, 0, EFFORT_ALONE) == NULL;
+    }
+    if (dd != full)
+        job_data_free(&reduced);
+    if (interrupted) {
+        r->interrupted = 1;
+        return AT_ERR_CANCELLED;
+    }
+    candidate none[MAX_CANDIDATES];
+    int n = 0;
+    add_predicted(s, none, &n, MAX_CANDIDATES, 3, HUGE_VAL);
+    at_config lead[MAX_CANDIDATES];
+    for (int i = 0; i < n; i++)
+        lead[i] = none[i].config;
+    return finals(s, full, lead, n, r);
+}
+
+/* Measures every configuration in `list` on the full job, then the
+ * finals between the three fastest and the baselines. */
+static at_status measure_all(search *s, const job_data *full,
+                             const at_config *list, size_t n,
+                             search_result *r)
+{
+    s->prog->phase = s->strat == STRATEGY_GRID ? "grid" : "random";
+    s->prog->steps = (int)n;
+    for (size_t i = 0; i < n; i++) {
+        s->prog->step = (int)i + 1;
+        if (!try_config(s, full, &list[i], 0, EFFORT_ALONE)) {
+            r->interrupted = 1;
+            return AT_ERR_CANCELLED;
+        }
+    }
+    /* the three fastest go to the finals */
+    at_config lead[3];
+    int nl = 0;
+    for (int k = 0; k < 3; k++) {
+        const trial *best = NULL;
+        for (size_t i = 0; i < n; i++) {
+            const trial *t = find_trial(s->log, &list[i], s->size, s->items);
+            int taken = 0;
+            for (int j = 0; j < nl; j++)
+                taken |= t && same_config(&lead[j], &t->config);
+            if (t && !t->failed && !taken &&
+                (!best || t->seconds < best->seconds))
+                best = t;
+        }
+        if (best)
+            lead[nl++] = best->config;
+    }
+    return finals(s, full, lead, nl, r);
+}
+
+static int distinct_configs(const trial_log *log, long size)
+{
+    int n = 0;
+    for (size_t i = 0; i < log->n; i++) {
+        if (log->t[i].size != size || log->t[i].resumed)
+            continue;
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = log->t[j].size == size && !log->t[j].resumed &&
+                   same_config(&log->t[j].config, &log->t[i].config);
+        n += !seen;
+    }
+    return n;
+}
+
+at_status search_run(search *s, search_result *r, at_error *err)
+{
+    memset(r, 0, sizeof *r);
+    size_t total = at_space_enumerate(s->w->kind, s->items, s->cpus,
+                                      AT_SPACE_OVERSUBSCRIBE, NULL, 0);
+    at_config *space = malloc(total * sizeof *space);
+    at_space_enumerate(s->w->kind, s->items, s->cpus, AT_SPACE_OVERSUBSCRIBE,
+                       space, total);
+    r->space_size = (int)total;
+    job_data full;
+    at_status st = job_data_create(s->w, s->size, s->items, s->seed, &full,
+                                   err);
+    if (st == AT_OK) {
+        if (s->strat == STRATEGY_MODEL)
+            st = model_strategy(s, &full, r, err);
+        else {
+            size_t n = total;
+            if (s->strat == STRATEGY_RANDOM) { /* a seeded shuffle */
+                srand((unsigned)s->seed);
+                for (size_t i = total; i > 1; i--) {
+                    size_t j = (size_t)rand() % i;
+                    at_config t = space[i - 1];
+                    space[i - 1] = space[j];
+                    space[j] = t;
+                }
+                n = (total + 3) / 4;
+            }
+            st = measure_all(s, &full, space, n, r);
+        }
+        job_data_free(&full);
+    }
+    r->configs_measured = distinct_configs(s->log, s->size);
+    free(space);
+    if (st == AT_ERR_WORKER && err) {
+        memset(err, 0, sizeof *err);
+        err->code = st;
+        snprintf(err->message, sizeof err->message,
+                 "every configuration failed for %s %ld", s->w->name,
+                 s->size);
+    }
+    return st;
+}

@@ -1,0 +1,85 @@
+/* search.h - finding the best configuration of one job by measuring. */
+#ifndef AT_SEARCH_H
+#define AT_SEARCH_H
+
+#include "fit.h"
+#include "measure.h"
+
+typedef enum strategy { STRATEGY_MODEL, STRATEGY_GRID, STRATEGY_RANDOM } strategy;
+
+enum { BASE_SERIAL_DEFAULT, BASE_SERIAL_1, BASE_NAIVE, BASE_JOBLIB,
+       N_BASELINES };
+
+/* One configuration measured on one job (design jobs are smaller). */
+typedef struct trial {
+    at_config config;
+    long size, items;
+    double seconds, spread; /* median wall time, relative spread */
+    int runs;
+    int failed;     /* it failed or hung: why says what happened */
+    char why[256];
+    int resumed;    /* taken from a profile, not measured now */
+} trial;
+
+/* Everything measured in one tuning run (all sizes). */
+typedef struct trial_log {
+    trial *t;
+    size_t n, cap;
+} trial_log;
+
+/* Progress reporting: one line per measurement, when wanted. */
+typedef struct progress {
+    int on;            /* print lines */
+    double started;    /* tuner_now() at the start */
+    double budget;     /* seconds */
+    const char *phase; /* "design", "finals 2/3", ... */
+    int step, steps;
+} progress;
+
+typedef struct search {
+    const workload *w;
+    int cpus;
+    long size, items;
+    strategy strat;
+    const at_machine_costs *costs;
+    double ref_size, exponent; /* for the model */
+    int fit_exponent;
+    trial_log *log;   /* shared by all sizes: the model sees everything */
+    progress *prog;
+    uint64_t seed;
+} search;
+
+/* The answer for one job. */
+typedef struct search_result {
+    at_config best;
+    double seconds, spread;
+    double baseline[N_BASELINES]; /* seconds, -1 if not measured */
+    int configs_measured;         /* distinct configurations */
+    int space_size;               /* configurations grid would measure */
+    int interrupted;
+} search_result;
+
+/* Runs the strategy for one job. Fails only when nothing could be
+ * measured (every configuration failing is reported in the log). */
+at_status search_run(search *s, search_result *r, at_error *err);
+
+/* The four reference configurations of the design notes. */
+void baseline_configs(at_workload_kind kind, long items, int cpus,
+                      at_config out[N_BASELINES]);
+extern const char *const baseline_names[N_BASELINES];
+
+/* "2w process t1 c1 shm cores" */
+void describe_config(const at_config *c, at_workload_kind kind, char *buf,
+                     size_t size);
+
+/* Adds a trial to the log (copied). */
+trial *trial_log_add(trial_log *log, const trial *t);
+/* The fit problem for the log's samples. */
+fit_problem search_problem(const search *s);
+/* Successful trials of the log as fit samples; `full_only`/`design_only`
+ * select by the job's item count (items == full_items). Returns count. */
+size_t trial_samples(const trial_log *log, fit_sample *out, int which,
+                     long full_items);
+enum { SAMPLES_ALL, SAMPLES_FULL, SAMPLES_DESIGN };
+
+#endif
