@@ -78,8 +78,8 @@ static int tune_option(int c, const char *v, tune_args *a)
     case OPT_BUDGET:
         a->budget = strtod(v, &end);
         if (!*v || *end || !(a->budget > 0) || a->budget > 1e6)
-            return cli_usage_error("--budget: expected seconds from 0 to "
-                                   "1e6, got '%s'",
+            return cli_usage_error("--budget: expected seconds above 0 (at "
+                                   "most 1e6), got '%s'",
                                    v);
         return 0;
     case OPT_OUTPUT: a->output = v; return 0;

@@ -1,0 +1,1 @@
+autotune tune --workload svd --size 100 --budget 0

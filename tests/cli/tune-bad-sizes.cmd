@@ -1,0 +1,1 @@
+autotune --workload svd --sizes 100,x

@@ -1,0 +1,1 @@
+autotune --workload exp --size 1000 --items 4
