@@ -171,7 +171,7 @@ static void resume_from(const char *path, const at_machine *m,
         t.items = s->items;
         t.seconds = s->seconds;
         t.spread = s->spread;
-        t.resumed = 1;
+        t.phase = PHASE_RESUMED;
         trial_log_add(log, &t);
     }
     if (!quiet && wp)
@@ -213,7 +213,7 @@ static at_status build_profile(const tune_args *a, const at_machine *m,
                                  err);
     for (size_t i = 0; s == AT_OK && i < log->n; i++) {
         const trial *t = &log->t[i];
-        if (t->failed || t->resumed)
+        if (t->failed || t->phase == PHASE_RESUMED)
             continue;
         at_sample smp = {t->size, t->items, t->config, t->seconds,
                          t->spread};
@@ -231,21 +231,20 @@ static at_status build_profile(const tune_args *a, const at_machine *m,
 /* ------------------------------------------------------------ the model */
 
 /* Fits on everything; the error is that of a model fitted without the
- * held-out samples, predicting them: the full-job measurements for the
- * model strategy (fitted on the design alone), every fourth sample
- * otherwise. */
-static int fit_final(search *proto, long full_items, strategy strat,
-                     at_model *model, double *error, size_t *held_out)
+ * held-out samples, predicting them: the finals (fitted on the design
+ * alone) for the model strategy, every fourth sample otherwise. */
+static int fit_final(search *proto, strategy strat, at_model *model,
+                     double *error, size_t *held_out)
 {
     const trial_log *log = proto->log;
     fit_sample *all = malloc((log->n + 1) * sizeof *all);
     fit_sample *train = malloc((log->n + 1) * sizeof *train);
     fit_sample *test = malloc((log->n + 1) * sizeof *test);
-    size_t n = trial_samples(log, all, SAMPLES_ALL, -1), nt = 0, nh = 0;
+    size_t n = trial_samples(log, all, -1), nt = 0, nh = 0;
     fit_problem pb = search_problem(proto);
     if (strat == STRATEGY_MODEL) {
-        nt = trial_samples(log, train, SAMPLES_DESIGN, full_items);
-        nh = trial_samples(log, test, SAMPLES_FULL, full_items);
+        nt = trial_samples(log, train, PHASE_DESIGN);
+        nh = trial_samples(log, test, PHASE_FINALS);
     } else
         for (size_t i = 0; i < n; i++) {
             if (i % 4 == 3)
@@ -398,8 +397,7 @@ int cmd_tune(int argc, char **argv)
     at_model model;
     double error;
     size_t held;
-    int have_model = fit_final(&s, a.job.items, a.strat, &model, &error,
-                               &held);
+    int have_model = fit_final(&s, a.strat, &model, &error, &held);
     rc = save(&a, path, &m, &cal.costs, res, n_res, &log,
               have_model ? &model : NULL);
     if (interrupted) {
@@ -417,10 +415,14 @@ int cmd_tune(int argc, char **argv)
     for (int i = 0; i < n_res; i++)
         print_result(&a, w->kind, a.sizes[i], &res[i]);
     print_failures(&log, w->kind);
-    if (have_model)
+    if (have_model && error >= 0)
         printf("\nmodel %s: held-out error %.1f%% (median over %zu samples "
                "it was not fitted on)\n",
                AT_MODEL_FORM, 100 * error, held);
+    else if (have_model) /* e.g. resumed from a run that had them all */
+        printf("\nmodel %s: nothing held out to check it on; error on the "
+               "samples it was fitted on %.1f%%\n",
+               AT_MODEL_FORM, 100 * model.error);
     printf("profile: %s (%.0f s)\n", path, tuner_now() - prog.started);
     free(log.t);
     return rc;

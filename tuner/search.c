@@ -99,17 +99,13 @@ static const trial *find_trial(const trial_log *log, const at_config *c,
     return NULL;
 }
 
-size_t trial_samples(const trial_log *log, fit_sample *out, int which,
-                     long full_items)
+size_t trial_samples(const trial_log *log, fit_sample *out, int only)
 {
     size_t k = 0;
     for (size_t i = 0; i < log->n; i++) {
         const trial *t = &log->t[i];
-        if (t->failed || t->seconds <= 0)
-            continue;
-        int full = t->items == full_items;
-        if ((which == SAMPLES_FULL && !full) ||
-            (which == SAMPLES_DESIGN && full))
+        if (t->failed || t->seconds <= 0 ||
+            (only >= 0 && (int)t->phase != only))
             continue;
         out[k++] = (fit_sample){t->config, t->size, t->items, t->seconds};
     }
@@ -126,7 +122,8 @@ fit_problem search_problem(const search *s)
 /* ------------------------------------------------------------ measuring */
 
 /* How long one chunk may take before its worker is declared hung: ten
- * times what the slowest single-thread trial suggests, at least 5 s. */
+ * times what the slowest one-worker trial suggests per item, times the
+ * BLAS threads (an oversubscribed probe may crawl), at least 5 s. */
 static double chunk_deadline(const search *s, const at_config *c)
 {
     double per_item = 0;
@@ -170,7 +167,8 @@ enum { EFFORT_ALONE, EFFORT_ROUND };
 /* Measures c on d (unless the log already has it and `again` is 0);
  * returns the trial, NULL when interrupted. */
 static const trial *try_config(search *s, const job_data *d,
-                               const at_config *c, int again, int effort)
+                               const at_config *c, int again, int effort,
+                               phase ph)
 {
     const trial *have = find_trial(s->log, c, d->size, d->items);
     if (have && !again)
@@ -188,6 +186,7 @@ static const trial *try_config(search *s, const job_data *d,
     t.config = *c;
     t.size = d->size;
     t.items = d->items;
+    t.phase = ph;
     at_status st = measure_on(d, c, &o, &m, &err);
     if (st == AT_ERR_CANCELLED)
         return NULL;
@@ -278,7 +277,7 @@ static int add_predicted(search *s, candidate *cs, int *n, int max, int k,
 {
     fit_problem pb = search_problem(s);
     fit_sample *smp = malloc((s->log->n + 1) * sizeof *smp);
-    size_t ns = trial_samples(s->log, smp, SAMPLES_ALL, -1);
+    size_t ns = trial_samples(s->log, smp, -1);
     at_model model;
     int added = 0;
     if (ns > 0 && fit_model(&pb, smp, ns, &model, NULL) == AT_OK) {
@@ -310,24 +309,38 @@ static int add_predicted(search *s, candidate *cs, int *n, int max, int k,
     return added;
 }
 
+/* Whether a candidate runs again after the first round: contenders within
+ * `cutoff` do, the rest are out of the race. */
+static int in_race(const candidate *c, double cutoff)
+{
+    return !c->failed && c->n < 8 && cand_median(c) <= cutoff;
+}
+
+/* What the next round should cost: its contenders' latest times. */
+static double round_cost(const candidate *cs, int n, double cutoff)
+{
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        if (in_race(&cs[i], cutoff))
+            sum += cs[i].times[cs[i].n - 1];
+    return sum;
+}
+
 /* One round: every live candidate once, in order. 0 if interrupted. */
 static int final_round(search *s, const job_data *d, candidate *cs, int n,
                        int round, double cutoff)
 {
-    char phase[32];
-    snprintf(phase, sizeof phase, "finals %d", round);
-    s->prog->phase = phase;
+    char label[32];
+    snprintf(label, sizeof label, "finals %d", round);
+    s->prog->phase = label;
     s->prog->steps = n;
     for (int i = 0; i < n; i++) {
         candidate *c = &cs[i];
         s->prog->step = i + 1;
-        if (c->failed || c->n == 8)
+        if (c->failed || c->n == 8 || (round > 1 && !in_race(c, cutoff)))
             continue;
-        /* after the first round only contenders and the best baseline
-         * run again: the rest are out of the race */
-        if (round > 1 && cand_median(c) > cutoff)
-            continue;
-        const trial *t = try_config(s, d, &c->config, 1, EFFORT_ROUND);
+        const trial *t = try_config(s, d, &c->config, 1, EFFORT_ROUND,
+                                    PHASE_FINALS);
         if (!t)
             return 0;
         if (t->failed)
@@ -366,13 +379,17 @@ static at_status finals(search *s, const job_data *d, const at_config *lead,
         add_candidate(cs, &n, MAX_CANDIDATES, &lead[i], -1);
     int interrupted = 0;
     for (int round = 1; round <= 3 && !interrupted; round++) {
-        if (round > 1 && !budget_left(s))
-            break;
         int best = best_candidate(cs, n, 0);
         double cutoff = best < 0 ? HUGE_VAL : 1.10 * cand_median(&cs[best]);
         int best_base = best_candidate(cs, n, 1);
         if (best_base >= 0 && cand_median(&cs[best_base]) > cutoff)
             cutoff = cand_median(&cs[best_base]); /* always re-run it */
+        /* the first round is the baselines' only one: it always runs;
+         * later ones only when they fit in what is left of the budget */
+        if (round > 1 && tuner_now() - s->prog->started +
+                                 round_cost(cs, n, cutoff) >
+                             s->prog->budget)
+            break;
         interrupted = !final_round(s, d, cs, n, round, cutoff);
         /* refit on the full-job times: a configuration now predicted to
          * beat the leader joins the next round */
@@ -469,7 +486,8 @@ static at_status model_strategy(search *s, const job_data *full,
         if (c.chunk_size > design_items)
             c.chunk_size = 1;
         s->prog->step = i + 1;
-        interrupted = try_config(s, dd, &c, 0, EFFORT_ALONE) == NULL;
+        interrupted = try_config(s, dd, &c, 0, EFFORT_ALONE, PHASE_DESIGN) ==
+                      NULL;
     }
     if (dd != full)
         job_data_free(&reduced);
@@ -496,7 +514,7 @@ static at_status measure_all(search *s, const job_data *full,
     s->prog->steps = (int)n;
     for (size_t i = 0; i < n; i++) {
         s->prog->step = (int)i + 1;
-        if (!try_config(s, full, &list[i], 0, EFFORT_ALONE)) {
+        if (!try_config(s, full, &list[i], 0, EFFORT_ALONE, PHASE_SURVEY)) {
             r->interrupted = 1;
             return AT_ERR_CANCELLED;
         }
@@ -525,11 +543,12 @@ static int distinct_configs(const trial_log *log, long size)
 {
     int n = 0;
     for (size_t i = 0; i < log->n; i++) {
-        if (log->t[i].size != size || log->t[i].resumed)
+        if (log->t[i].size != size || log->t[i].phase == PHASE_RESUMED)
             continue;
         int seen = 0;
         for (size_t j = 0; j < i && !seen; j++)
-            seen = log->t[j].size == size && !log->t[j].resumed &&
+            seen = log->t[j].size == size &&
+                   log->t[j].phase != PHASE_RESUMED &&
                    same_config(&log->t[j].config, &log->t[i].config);
         n += !seen;
     }

@@ -10,6 +10,12 @@ typedef enum strategy { STRATEGY_MODEL, STRATEGY_GRID, STRATEGY_RANDOM } strateg
 enum { BASE_SERIAL_DEFAULT, BASE_SERIAL_1, BASE_NAIVE, BASE_JOBLIB,
        N_BASELINES };
 
+/* Where a measurement comes from: the model strategy's design (on a
+ * reduced job), the finals (head to head, full job), grid's or random's
+ * survey, or an earlier run (--resume). */
+typedef enum phase { PHASE_DESIGN, PHASE_FINALS, PHASE_SURVEY,
+                     PHASE_RESUMED } phase;
+
 /* One configuration measured on one job (design jobs are smaller). */
 typedef struct trial {
     at_config config;
@@ -18,7 +24,7 @@ typedef struct trial {
     int runs;
     int failed;     /* it failed or hung: why says what happened */
     char why[256];
-    int resumed;    /* taken from a profile, not measured now */
+    phase phase;
 } trial;
 
 /* Everything measured in one tuning run (all sizes). */
@@ -76,10 +82,8 @@ void describe_config(const at_config *c, at_workload_kind kind, char *buf,
 trial *trial_log_add(trial_log *log, const trial *t);
 /* The fit problem for the log's samples. */
 fit_problem search_problem(const search *s);
-/* Successful trials of the log as fit samples; `full_only`/`design_only`
- * select by the job's item count (items == full_items). Returns count. */
-size_t trial_samples(const trial_log *log, fit_sample *out, int which,
-                     long full_items);
-enum { SAMPLES_ALL, SAMPLES_FULL, SAMPLES_DESIGN };
+/* Successful trials of the log as fit samples: all of them, or only
+ * those of one phase (phase < 0: all). Returns the count. */
+size_t trial_samples(const trial_log *log, fit_sample *out, int only);
 
 #endif
