@@ -330,7 +330,7 @@ static double round_cost(const candidate *cs, int n, double cutoff)
 static int final_round(search *s, const job_data *d, candidate *cs, int n,
                        int round, double cutoff)
 {
-    char label[32];
+    static char label[32]; /* read by report() during the round */
     snprintf(label, sizeof label, "finals %d", round);
     s->prog->phase = label;
     s->prog->steps = n;
