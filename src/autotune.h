@@ -226,7 +226,9 @@ typedef struct at_model {
     double contention;        /* slowdown per extra concurrent worker */
     double oversub;           /* extra penalty when threads exceed CPUs */
     double thread_factor;     /* compute multiplier in thread mode */
-    double pin_factor;        /* compute multiplier when pinned to cores */
+    double unpinned_spread;   /* 0..1: how far an unpinned pool spreads
+                                 over the CPUs (1: fully, 0: one CPU) */
+    double dispatch_s;        /* per chunk a busy parent hands out late */
     double error;             /* held-out median abs. relative error */
     char fitted[32];          /* UTC time of the fit */
 } at_model;

@@ -370,7 +370,7 @@ static int model_equal(const at_model *a, const at_model *b)
            a->parallel_fraction == b->parallel_fraction &&
            a->contention == b->contention && a->oversub == b->oversub &&
            a->thread_factor == b->thread_factor &&
-           a->pin_factor == b->pin_factor &&
+           a->unpinned_spread == b->unpinned_spread && a->dispatch_s == b->dispatch_s &&
            a->error == b->error && strcmp(a->fitted, b->fitted) == 0;
 }
 

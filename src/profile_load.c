@@ -387,7 +387,8 @@ static const field param_fields[] = {
     DBL(at_model, contention, 0, 100, 1),
     DBL(at_model, oversub, 0, 100, 1),
     DBL(at_model, thread_factor, 0.01, 100, 1),
-    DBL(at_model, pin_factor, 0.01, 100, 1),
+    DBL(at_model, unpinned_spread, 0, 1, 1),
+    DBL(at_model, dispatch_s, 0, 10, 1),
 };
 
 static at_status read_params(ctx *c, yaml_node_t *node, void *dst)

@@ -190,7 +190,8 @@ static void emit_model(out *o, const at_model *m)
     kv_double(o, "contention", m->contention);
     kv_double(o, "oversub", m->oversub);
     kv_double(o, "thread_factor", m->thread_factor);
-    kv_double(o, "pin_factor", m->pin_factor);
+    kv_double(o, "unpinned_spread", m->unpinned_spread);
+    kv_double(o, "dispatch_s", m->dispatch_s);
     map_end(o);
     map_end(o);
 }

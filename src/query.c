@@ -59,15 +59,18 @@ double at_model_predict(const at_model *m, const at_machine_costs *costs,
                                           : 2 * 8 * task_size * task_size;
     double one = m->compute_s * pow(task_size / m->ref_size, m->exponent);
 
-    double share = fmin(t, P / w); /* CPUs each worker really gets */
+    /* Unpinned workers share CPUs until the scheduler spreads them: soon
+     * enough for a job of seconds, not for one of milliseconds. */
+    double run_on = cfg->workers > 1 && cfg->pin == AT_PIN_NONE
+                        ? 1 + (P - 1) * m->unpinned_spread
+                        : P;
+    double share = fmin(t, run_on / w); /* CPUs each worker really gets */
     double per_task = one / speed(m->parallel_fraction, share);
     if (w * t > P)
         per_task *= 1 + m->oversub;
-    per_task *= 1 + m->contention * (fmin(w, P) - 1);
+    per_task *= 1 + m->contention * (fmin(w, run_on) - 1);
     if (cfg->mode == AT_MODE_THREAD && cfg->workers > 1)
         per_task *= m->thread_factor;
-    if (cfg->pin == AT_PIN_CORES)
-        per_task *= m->pin_factor;
 
     double chunks = ceil(tasks / cfg->chunk_size);
     double rounds = ceil(chunks / w);
@@ -79,6 +82,10 @@ double at_model_predict(const at_model *m, const at_machine_costs *costs,
         if (tc->gbytes_per_s > 0)
             seconds += tasks * bytes / (tc->gbytes_per_s * 1e9);
     }
+    /* Process workers get each chunk after the first from the parent,
+     * which, when the workers fill every CPU, must first wait for one. */
+    if (cfg->workers > 1 && cfg->mode == AT_MODE_PROCESS && w * t >= P)
+        seconds += fmax(0, chunks - w) * m->dispatch_s;
     return seconds;
 }
 

@@ -3,7 +3,7 @@
  * The prediction is the library's own at_model_predict, so the model the
  * tuner fits is exactly the one the runtime evaluates. Parameters are
  * fitted in transformed coordinates that keep them in range (logs for the
- * positive ones, a logistic for the parallel fraction); residuals are log
+ * positive ones, logistics for the fractions); residuals are log
  * ratios, i.e. relative errors, so a 10 ms job counts as much as a 10 s
  * one. Weak priors (pseudo-observations) hold parameters the design did
  * not exercise near neutral values instead of letting them wander. */
@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { P_COMPUTE, P_FRACTION, P_CONTENTION, P_OVERSUB, P_THREAD, P_PIN,
-       P_EXPONENT, N_PARAMS };
+enum { P_COMPUTE, P_FRACTION, P_CONTENTION, P_OVERSUB, P_THREAD, P_SPREAD,
+       P_DISPATCH, P_EXPONENT, N_PARAMS };
 
 /* name, neutral value (in transformed coordinates), prior width */
 static const struct {
@@ -29,7 +29,8 @@ static const struct {
     [P_CONTENTION] = {-4, 3}, /* log(0.02) */
     [P_OVERSUB] = {-1.6, 3},  /* log(0.2) */
     [P_THREAD] = {0, 1},
-    [P_PIN] = {0, 1},
+    [P_SPREAD] = {3, 3}, /* logistic: 0.95 */
+    [P_DISPATCH] = {-9.2, 3}, /* log(1e-4) */
     [P_EXPONENT] = {0, 0}, /* set from the starting exponent */
 };
 
@@ -55,7 +56,8 @@ static at_model to_model(const fit_problem *pb, const gsl_vector *x)
     m.contention = exp(gsl_vector_get(x, P_CONTENTION));
     m.oversub = exp(gsl_vector_get(x, P_OVERSUB));
     m.thread_factor = exp(gsl_vector_get(x, P_THREAD));
-    m.pin_factor = exp(gsl_vector_get(x, P_PIN));
+    m.unpinned_spread = logistic(gsl_vector_get(x, P_SPREAD));
+    m.dispatch_s = fmin(exp(gsl_vector_get(x, P_DISPATCH)), 10);
     m.exponent = pb->fit_exponent ? gsl_vector_get(x, P_EXPONENT)
                                   : pb->exponent;
     /* the profile's ranges */
@@ -63,7 +65,6 @@ static at_model to_model(const fit_problem *pb, const gsl_vector *x)
     m.contention = fmin(m.contention, 100);
     m.oversub = fmin(m.oversub, 100);
     m.thread_factor = fmin(fmax(m.thread_factor, 0.01), 100);
-    m.pin_factor = fmin(fmax(m.pin_factor, 0.01), 100);
     return m;
 }
 

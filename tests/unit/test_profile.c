@@ -598,8 +598,8 @@ static void test_space_constraints(void **state)
 
 /* ---------------------------------------------------------- the model */
 
-static const at_model model = {1000, 0.5, 3, 0.6, 0.05, 0.2, 1.1, 0.95, 0.04,
-                               "2026-01-01T00:00:00Z"};
+static const at_model model = {1000, 0.5, 3, 0.6, 0.05, 0.2, 1.1, 1.0, 1e-3,
+                               0.04, "2026-01-01T00:00:00Z"};
 static const at_machine_costs costs = {{20, 2}, {10, 0}, {1, 0}, 600, 30};
 
 static double predict(const at_config *c, long size, long items)
@@ -619,15 +619,36 @@ static void test_model_values(void **state)
     serial.blas_threads = 2;
     assert_float_equal(predict(&serial, 1000, 16), 16 * 0.5 * (0.4 + 0.3),
                        1e-12);
-    /* two shm workers, chunk 1: 8 items each with contention, 16 messages */
+    /* two shm workers, chunk 1: 8 items each with contention, 16 messages,
+     * 14 of them handed out by a parent waiting for a busy CPU */
     at_config pool = {2, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM,
                       AT_PIN_NONE};
-    assert_float_equal(predict(&pool, 1000, 16), 8 * 0.5 * 1.05 + 16 * 10e-6,
-                       1e-12);
+    assert_float_equal(predict(&pool, 1000, 16),
+                       8 * 0.5 * 1.05 + 16 * 10e-6 + 14 * 1e-3, 1e-12);
     /* pipe adds its bandwidth term: 16 x 2 x 8 MB at 2 GB/s */
     pool.transport = AT_TRANSPORT_PIPE;
     assert_float_equal(predict(&pool, 1000, 16),
-                       8 * 0.5 * 1.05 + 16 * 20e-6 + 16 * 16e6 / 2e9, 1e-12);
+                       8 * 0.5 * 1.05 + 16 * 20e-6 + 16 * 16e6 / 2e9 +
+                           14 * 1e-3,
+                       1e-12);
+    /* threads take their chunks themselves: no dispatch term */
+    pool.mode = AT_MODE_THREAD;
+    assert_float_equal(predict(&pool, 1000, 16),
+                       8 * 0.5 * 1.05 * 1.1 + 16 * 1e-6, 1e-12);
+    /* an unpinned pool that never spreads runs on one CPU: each of the 2
+     * workers at half speed, no contention between them */
+    at_model stuck = model;
+    stuck.unpinned_spread = 0;
+    pool.mode = AT_MODE_PROCESS;
+    pool.transport = AT_TRANSPORT_SHM;
+    assert_float_equal(at_model_predict(&stuck, &costs, 2, AT_KIND_BATCH,
+                                        1000, 16, &pool),
+                       8 * 0.5 * 2 + 16 * 10e-6 + 14 * 1e-3, 1e-12);
+    /* pinned, it spreads whatever the model says */
+    pool.pin = AT_PIN_CORES;
+    assert_float_equal(at_model_predict(&stuck, &costs, 2, AT_KIND_BATCH,
+                                        1000, 16, &pool),
+                       8 * 0.5 * 1.05 + 16 * 10e-6 + 14 * 1e-3, 1e-12);
 }
 
 static void test_model_orderings(void **state)
