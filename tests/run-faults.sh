@@ -60,7 +60,7 @@ expect "SIGTERM to the parent" 130 "interrupted; workers stopped"
 
 workers=""
 "$AUTOTUNE" run --workload svd --size 300 --items 8 --workers 2 \
-    --deadline 0.001 --repeat 1 --warmup 0 >"$tmp/out" 2>"$tmp/err"
+    --mode process --deadline 0.001 --repeat 1 --warmup 0 >"$tmp/out" 2>"$tmp/err"
 rc=$?
 expect "task past its deadline" 1 "past the 0.001 s deadline; killed and replaced"
 
