@@ -17,6 +17,18 @@ double at__now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+int at__grow(char **buf, size_t *cap, size_t need)
+{
+    if (*cap >= need)
+        return 0;
+    char *g = realloc(*buf, need);
+    if (!g)
+        return -1;
+    *buf = g;
+    *cap = need;
+    return 0;
+}
+
 /* ------------------------------------------------------------ job layout */
 
 void at__task_units(const at_job *job, long tasks, long first, long n,

@@ -58,6 +58,10 @@ void at__worker_cpus(int index, int threads, cpu_set_t *set);
 
 double at__now(void);
 
+/* Grows a malloc'ed buffer to at least `need` bytes; 0, or -1 (the
+ * buffer unchanged) when out of memory. */
+int at__grow(char **buf, size_t *cap, size_t need);
+
 /* ------------------------------------------------------------- the pool */
 
 typedef struct pool_ops {

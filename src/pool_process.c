@@ -191,18 +191,6 @@ static void worker_unmap(worker_state *ws, long id)
         }
 }
 
-static int grow(char **buf, size_t *cap, size_t need)
-{
-    if (*cap >= need)
-        return 0;
-    char *g = realloc(*buf, need);
-    if (!g)
-        return -1;
-    *buf = g;
-    *cap = need;
-    return 0;
-}
-
 static void worker_chunk(worker_state *ws, const msg *m)
 {
     at_job *job = &ws->job.job;
@@ -213,8 +201,8 @@ static void worker_chunk(worker_state *ws, const msg *m)
     const char *in;
     char *out;
     if (ws->job.copies) {
-        if (grow(&ws->in, &ws->in_cap, in_len) ||
-            grow(&ws->out, &ws->out_cap, out_len) ||
+        if (at__grow(&ws->in, &ws->in_cap, in_len) ||
+            at__grow(&ws->out, &ws->out_cap, out_len) ||
             read_full(ws->sock, ws->in, in_len))
             _exit(72);
         in = ws->in;

@@ -58,18 +58,6 @@ static void release(tshared *sh) /* with sh->mu held; unlocks */
     }
 }
 
-static int grow(char **buf, size_t *cap, size_t need)
-{
-    if (*cap >= need)
-        return 0;
-    char *g = realloc(*buf, need);
-    if (!g)
-        return -1;
-    *buf = g;
-    *cap = need;
-    return 0;
-}
-
 /* Runs one chunk outside the lock; returns the failing task or -1. */
 static long run_chunk(tworker *me, const job_view *v, int copies, int *rc,
                       double *copy_s)
@@ -84,8 +72,8 @@ static long run_chunk(tworker *me, const job_view *v, int copies, int *rc,
     *copy_s = 0;
     if (!copies)
         return at__run_tasks(job, v->tasks, me->first, me->n, in, out, rc);
-    if (grow(&me->in, &me->in_cap, in_len) ||
-        grow(&me->out, &me->out_cap, out_len)) {
+    if (at__grow(&me->in, &me->in_cap, in_len) ||
+        at__grow(&me->out, &me->out_cap, out_len)) {
         *rc = -ENOMEM;
         return me->first;
     }

@@ -111,12 +111,10 @@ int cli_job_check(int argc, char **argv, const char *cmd, const cli_job *job)
     return 0;
 }
 
-int cli_parse_job(int argc, char **argv, const char *cmd, const char *usage,
-                  cli_job *job)
+int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
+              const struct option *opts, cli_job *job, cli_option_fn extra,
+              void *ctx)
 {
-    static const struct option opts[] = {CLI_JOB_OPTIONS,
-                                         {NULL, 0, NULL, 0}};
-    memset(job, 0, sizeof *job);
     opterr = 0;
     optind = 1;
     int c, rc;
@@ -130,9 +128,23 @@ int cli_parse_job(int argc, char **argv, const char *cmd, const char *usage,
             fputs(usage, stdout);
             return -1;
         }
-        return cli_getopt_error(c, argv, cmd);
+        rc = extra && c != ':' && c != '?' ? extra(c, optarg, ctx) : -2;
+        if (rc == -2)
+            return cli_getopt_error(c, argv, cmd);
+        if (rc)
+            return EXIT_USAGE;
     }
-    return cli_job_check(argc, argv, cmd, job);
+    return 0;
+}
+
+int cli_parse_job(int argc, char **argv, const char *cmd, const char *usage,
+                  cli_job *job)
+{
+    static const struct option opts[] = {CLI_JOB_OPTIONS,
+                                         {NULL, 0, NULL, 0}};
+    memset(job, 0, sizeof *job);
+    int rc = cli_parse(argc, argv, cmd, usage, opts, job, NULL, NULL);
+    return rc ? rc : cli_job_check(argc, argv, cmd, job);
 }
 
 int cli_load_profile(const char *path, at_profile **profile, char *used,

@@ -56,6 +56,18 @@ int cli_getopt_error(int c, char **argv, const char *cmd);
 int cli_resolve(cli_job *job, at_query_result *r, char *used,
                 size_t used_size);
 
+/* A command's own options, for cli_parse: 0 when handled, -2 when `c` is
+ * not one of them, anything else when its value was bad (reported). */
+typedef int (*cli_option_fn)(int c, const char *arg, void *ctx);
+
+/* The one option loop of the job commands: the job options into *job,
+ * -h prints `usage` (returns -1), the others go to `extra` (may be NULL);
+ * an unknown option or bad value is reported (returns EXIT_USAGE). Then
+ * checks the job (cli_job_check). *job must be zeroed by the caller. */
+int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
+              const struct option *opts, cli_job *job, cli_option_fn extra,
+              void *ctx);
+
 /* Parses --workload, --size, --items, --profile, --machine (and -h);
  * returns 0, or an exit code (usage printed for -h). */
 int cli_parse_job(int argc, char **argv, const char *cmd,

@@ -50,8 +50,9 @@ static int parse_double(const char *flag, const char *text, double *out)
     return 0;
 }
 
-static int run_option(int c, const char *v, run_args *a)
+static int run_option(int c, const char *v, void *ctx)
 {
+    run_args *a = ctx;
     switch (c) {
     case OPT_WORKERS:
         return cli_parse_long("--workers", v, 1, AT_MAX_WORKERS, &a->workers);
@@ -107,25 +108,9 @@ static int parse(int argc, char **argv, run_args *a)
     a->repeat = 3;
     a->warmup = 1;
     a->seed = 42;
-    opterr = 0;
-    optind = 1;
-    int c, rc;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        if ((rc = cli_job_option(c, optarg, &a->job)) != 0) {
-            if (rc < 0)
-                return EXIT_USAGE;
-            continue;
-        }
-        if (c == 'h') {
-            fputs(usage, stdout);
-            return -1;
-        }
-        if ((rc = run_option(c, optarg, a)) == -2)
-            return cli_getopt_error(c, argv, "run");
-        if (rc)
-            return EXIT_USAGE;
-    }
-    return cli_job_check(argc, argv, "run", &a->job);
+    int rc = cli_parse(argc, argv, "run", usage, opts, &a->job, run_option,
+                       a);
+    return rc ? rc : cli_job_check(argc, argv, "run", &a->job);
 }
 
 /* The flags given override the queried configuration; the result must fit

@@ -58,8 +58,9 @@ static int parse_sizes(const char *text, tune_args *a)
     return a->n_sizes ? 0 : cli_usage_error("--sizes: no size given");
 }
 
-static int tune_option(int c, const char *v, tune_args *a)
+static int tune_option(int c, const char *v, void *ctx)
 {
+    tune_args *a = ctx;
     char *end;
     switch (c) {
     case OPT_SIZES: return parse_sizes(v, a);
@@ -107,24 +108,10 @@ static int parse(int argc, char **argv, tune_args *a)
     memset(a, 0, sizeof *a);
     a->budget = DEFAULT_BUDGET;
     a->seed = 42;
-    opterr = 0;
-    optind = 1;
-    int c, rc;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        if ((rc = cli_job_option(c, optarg, &a->job)) != 0) {
-            if (rc < 0)
-                return EXIT_USAGE;
-            continue;
-        }
-        if (c == 'h') {
-            fputs(usage, stdout);
-            return -1;
-        }
-        if ((rc = tune_option(c, optarg, a)) == -2)
-            return cli_getopt_error(c, argv, "tune");
-        if (rc)
-            return rc;
-    }
+    int rc = cli_parse(argc, argv, "tune", usage, opts, &a->job, tune_option,
+                       a);
+    if (rc)
+        return rc;
     if (a->job.profile || a->job.machine)
         return cli_usage_error("tune: --profile and --machine are for "
                                "query and env; use --output FILE");
