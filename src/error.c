@@ -73,6 +73,18 @@ at_status at__fail_at(at_error *err, at_status code, const char *file,
     return code;
 }
 
+void at__fail_first(at_status *first, at_error *err, at_status code,
+                    const char *fmt, ...)
+{
+    if (*first != AT_OK)
+        return;
+    *first = code;
+    va_list ap;
+    va_start(ap, fmt);
+    fill(err, code, NULL, 0, 0, NULL, fmt, ap);
+    va_end(ap);
+}
+
 char *at_error_format(const at_error *err, char *buf, size_t size)
 {
     if (size == 0)

@@ -22,6 +22,11 @@ at_status at__fail_at(at_error *err, at_status code, const char *file,
                       int line, int column, const char *key,
                       const char *fmt, ...) AT_PRINTF(7, 8);
 
+/* Keeps the first failure of a job that goes on after one (its workers
+ * finish their chunks): sets *first and *err only while *first is AT_OK. */
+void at__fail_first(at_status *first, at_error *err, at_status code,
+                    const char *fmt, ...) AT_PRINTF(4, 5);
+
 /* Prints to stderr only when AUTOTUNE_VERBOSE is set (see autotune.h). */
 void at__verbose(const char *fmt, ...) AT_PRINTF(1, 2);
 

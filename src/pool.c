@@ -99,8 +99,7 @@ void at__worker_cpus(int index, int threads, cpu_set_t *set)
 
 /* ------------------------------------------------------- checking a job */
 
-static at_status check_job(const at_pool *pool, const at_job *job,
-                           long *tasks, at_error *err)
+static at_status check_job(const at_job *job, long *tasks, at_error *err)
 {
     if (job->kind != AT_KIND_BATCH && job->kind != AT_KIND_VECTOR)
         return at__fail(err, AT_ERR_ARG, "job kind out of range");
@@ -133,7 +132,6 @@ static at_status check_job(const at_pool *pool, const at_job *job,
                         *tasks, job->chunk_size);
     if (job->deadline < 0)
         return at__fail(err, AT_ERR_ARG, "deadline must be >= 0");
-    (void)pool;
     return AT_OK;
 }
 
@@ -323,7 +321,7 @@ at_status at_pool_run(at_pool *pool, const at_job *job, at_job_stats *stats,
                       at_error *err)
 {
     job_view v = {job, 0, 0, NULL, NULL, {-1, 0, 0, -1}, {-1, 0, 0, -1}};
-    at_status s = check_job(pool, job, &v.tasks, err);
+    at_status s = check_job(job, &v.tasks, err);
     if (s != AT_OK)
         return s;
     v.chunks = (v.tasks + job->chunk_size - 1) / job->chunk_size;

@@ -404,24 +404,6 @@ typedef struct run_state {
     at_error *err;
 } run_state;
 
-static void fail_once(run_state *rs, at_status code, const char *fmt, ...)
-    AT_PRINTF(3, 4);
-
-static void fail_once(run_state *rs, at_status code, const char *fmt, ...)
-{
-    if (rs->status != AT_OK)
-        return;
-    rs->status = code;
-    if (rs->err) {
-        va_list ap;
-        va_start(ap, fmt);
-        char msgbuf[256];
-        vsnprintf(msgbuf, sizeof msgbuf, fmt, ap);
-        va_end(ap);
-        at__fail(rs->err, code, "%s", msgbuf);
-    }
-}
-
 static void lost_worker(run_state *rs, int i, const char *fallback)
 {
     process_pool *pp = rs->pool->impl;
@@ -431,7 +413,7 @@ static void lost_worker(run_state *rs, int i, const char *fallback)
     pid_t pid = w->pid;
     at__describe_tasks(rs->v->job, w->first, w->n, what, sizeof what);
     replace(rs->pool, i, why, sizeof why);
-    fail_once(rs, AT_ERR_WORKER, "worker %d (pid %d) %s while running %s",
+    at__fail_first(&rs->status, rs->err, AT_ERR_WORKER, "worker %d (pid %d) %s while running %s",
               i, (int)pid, why, what);
     w->busy = 0;
     rs->done++;
@@ -495,7 +477,7 @@ static void receive(run_state *rs, int i)
     if (m.status != 0) {
         char what[64];
         at__describe_tasks(job, (long)m.c, 1, what, sizeof what);
-        fail_once(rs, AT_ERR_WORKER,
+        at__fail_first(&rs->status, rs->err, AT_ERR_WORKER,
                   "%s failed in worker %d (pid %d): task returned %d", what,
                   i, (int)w->pid, m.status);
     }
@@ -522,7 +504,7 @@ static int enforce_deadlines(run_state *rs)
         pid_t pid = w->pid;
         at__describe_tasks(rs->v->job, w->first, w->n, what, sizeof what);
         replace(rs->pool, i, NULL, 0);
-        fail_once(rs, AT_ERR_TIMEOUT,
+        at__fail_first(&rs->status, rs->err, AT_ERR_TIMEOUT,
                   "worker %d (pid %d) ran %s past the %g s deadline; killed "
                   "and replaced",
                   i, (int)pid, what, deadline);
@@ -543,7 +525,7 @@ static void cancel_all(run_state *rs)
             pp->w[i].busy = 0;
             rs->done++;
         }
-    fail_once(rs, AT_ERR_CANCELLED, "job cancelled");
+    at__fail_first(&rs->status, rs->err, AT_ERR_CANCELLED, "job cancelled");
 }
 
 static void wait_for_replies(run_state *rs)

@@ -189,24 +189,6 @@ static void stop_dispatch(tshared *sh)
     sh->next = sh->v->chunks;
 }
 
-static int record(at_status *status, at_error *err, at_status code,
-                  const char *fmt, ...) AT_PRINTF(4, 5);
-
-static int record(at_status *status, at_error *err, at_status code,
-                  const char *fmt, ...)
-{
-    if (*status != AT_OK)
-        return 0;
-    *status = code;
-    va_list ap;
-    va_start(ap, fmt);
-    char text[256];
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    at__fail(err, code, "%s", text);
-    return 1;
-}
-
 /* With sh->mu held: abandons chunks past the deadline (and all busy ones
  * when cancelled). */
 static void check_workers(at_pool *pool, const job_view *v,
@@ -226,14 +208,14 @@ static void check_workers(at_pool *pool, const job_view *v,
             continue;
         char what[64];
         at__describe_tasks(v->job, w->first, w->n, what, sizeof what);
-        record(status, err, AT_ERR_TIMEOUT,
+        at__fail_first(status, err, AT_ERR_TIMEOUT,
                "worker thread %d ran %s past the %g s deadline; abandoned "
                "and replaced",
                i, what, deadline);
         abandon(pool, i);
     }
     if (pool->cancelled)
-        record(status, err, AT_ERR_CANCELLED, "job cancelled");
+        at__fail_first(status, err, AT_ERR_CANCELLED, "job cancelled");
 }
 
 static at_status thread_run(at_pool *pool, const job_view *v,
@@ -268,7 +250,7 @@ static at_status thread_run(at_pool *pool, const job_view *v,
             char what[64];
             at__describe_tasks(v->job, sh->failed_task, 1, what,
                                sizeof what);
-            record(&status, err, AT_ERR_WORKER,
+            at__fail_first(&status, err, AT_ERR_WORKER,
                    "%s failed in worker thread %d: task returned %d", what,
                    sh->failed_worker, sh->failed_rc);
         }

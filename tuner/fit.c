@@ -157,16 +157,15 @@ at_status fit_model(const fit_problem *pb, const fit_sample *s, size_t n,
                                    fdf.n, p);
     gsl_error_handler_t *old = gsl_set_error_handler_off();
     int info = 0;
-    int rc = gsl_multifit_nlinear_init(x, &fdf, w);
-    if (rc == GSL_SUCCESS)
-        rc = gsl_multifit_nlinear_driver(200, 1e-10, 1e-10, 0, NULL, NULL,
-                                         &info, w);
-    /* running out of iterations still leaves the best point found */
+    /* running out of iterations (or a failing step) still leaves the best
+     * point found, which is what the model keeps */
+    if (gsl_multifit_nlinear_init(x, &fdf, w) == GSL_SUCCESS)
+        gsl_multifit_nlinear_driver(200, 1e-10, 1e-10, 0, NULL, NULL, &info,
+                                    w);
     *model = to_model(pb, gsl_multifit_nlinear_position(w));
     gsl_set_error_handler(old);
     gsl_multifit_nlinear_free(w);
     gsl_vector_free(x);
-    (void)rc;
     return AT_OK;
 }
 
