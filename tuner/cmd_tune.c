@@ -198,15 +198,21 @@ static at_status build_profile(const tune_args *a, const at_machine *m,
     if (s == AT_OK && model)
         s = at_profile_set_model(p, m->fingerprint, a->job.workload, model,
                                  err);
-    for (size_t i = 0; s == AT_OK && i < log->n; i++) {
-        const trial *t = &log->t[i];
-        if (t->failed || t->phase == PHASE_RESUMED)
-            continue;
-        at_sample smp = {t->size, t->items, t->config, t->seconds,
-                         t->spread};
-        s = at_profile_add_sample(p, m->fingerprint, a->job.workload, &smp,
+    /* this run's samples, one per configuration and job (the resumed
+     * ones are in the file already) */
+    fit_sample *smp = malloc((log->n + 1) * sizeof *smp);
+    if (!smp && s == AT_OK)
+        s = tuner_out_of_memory(err);
+    size_t n = smp ? trial_samples(log, smp,
+                                   PHASES_ALL & ~PHASE_BIT(PHASE_RESUMED))
+                   : 0;
+    for (size_t i = 0; s == AT_OK && i < n; i++) {
+        at_sample one = {smp[i].size, smp[i].items, smp[i].config,
+                         smp[i].seconds, smp[i].spread};
+        s = at_profile_add_sample(p, m->fingerprint, a->job.workload, &one,
                                   err);
     }
+    free(smp);
     if (s != AT_OK) {
         at_profile_free(p);
         return s;
@@ -227,11 +233,11 @@ static int fit_final(search *proto, strategy strat, at_model *model,
     fit_sample *all = malloc((log->n + 1) * sizeof *all);
     fit_sample *train = malloc((log->n + 1) * sizeof *train);
     fit_sample *test = malloc((log->n + 1) * sizeof *test);
-    size_t n = trial_samples(log, all, -1), nt = 0, nh = 0;
+    size_t n = trial_samples(log, all, PHASES_ALL), nt = 0, nh = 0;
     fit_problem pb = search_problem(proto);
     if (strat == STRATEGY_MODEL) {
-        nt = trial_samples(log, train, PHASE_DESIGN);
-        nh = trial_samples(log, test, PHASE_FINALS);
+        nt = trial_samples(log, train, PHASE_BIT(PHASE_DESIGN));
+        nh = trial_samples(log, test, PHASE_BIT(PHASE_FINALS));
     } else
         for (size_t i = 0; i < n; i++) {
             if (i % 4 == 3)

@@ -20,18 +20,25 @@
 enum { P_COMPUTE, P_FRACTION, P_CONTENTION, P_OVERSUB, P_THREAD, P_SPREAD,
        P_DISPATCH, P_EXPONENT, N_PARAMS };
 
-/* name, neutral value (in transformed coordinates), prior width */
+/* Neutral value (in transformed coordinates) and prior width. A prior is
+ * a pseudo-observation: a parameter `width` away from its centre costs as
+ * much as one sample off by a factor e. The widths are wide, so a prior
+ * only holds a parameter the samples say nothing about; any parameter
+ * they do speak to follows them (narrower priors made the fit blame
+ * contention on the parallel fraction: exp's serial time with 1 thread
+ * was then predicted 25% too slow). The exponent is the exception: the
+ * workload's nominal exponent is physics, and one size cannot fit it. */
 static const struct {
     double centre, width;
 } prior[N_PARAMS] = {
     [P_COMPUTE] = {0, 0}, /* no prior: the data always speak */
-    [P_FRACTION] = {0, 4},
-    [P_CONTENTION] = {-4, 3}, /* log(0.02) */
-    [P_OVERSUB] = {-1.6, 3},  /* log(0.2) */
-    [P_THREAD] = {0, 1},
-    [P_SPREAD] = {3, 3}, /* logistic: 0.95 */
-    [P_DISPATCH] = {-9.2, 3}, /* log(1e-4) */
-    [P_EXPONENT] = {0, 0}, /* set from the starting exponent */
+    [P_FRACTION] = {0, 32},
+    [P_CONTENTION] = {-4, 24}, /* log(0.02) */
+    [P_OVERSUB] = {-1.6, 24},  /* log(0.2) */
+    [P_THREAD] = {0, 8},
+    [P_SPREAD] = {3, 24},      /* logistic: 0.95 */
+    [P_DISPATCH] = {-9.2, 24}, /* log(1e-4) */
+    [P_EXPONENT] = {0, 0},     /* about the starting exponent, width 0.5 */
 };
 
 typedef struct fit_data {

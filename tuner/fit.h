@@ -9,6 +9,7 @@ typedef struct fit_sample {
     at_config config;
     long size, items;
     double seconds;
+    double spread; /* relative; not used by the fit */
 } fit_sample;
 
 typedef struct fit_problem {

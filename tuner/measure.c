@@ -39,7 +39,7 @@ double tuner_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static at_status out_of_memory(at_error *err)
+at_status tuner_out_of_memory(at_error *err)
 {
     if (err) {
         memset(err, 0, sizeof *err);
@@ -136,7 +136,7 @@ static at_status timed_runs(at_pool *pool, const at_job *job,
     double *sorted = malloc((size_t)reps * sizeof *sorted);
     at_job_stats *stats = malloc((size_t)reps * sizeof *stats);
     if (!wall || !stats || !sorted)
-        s = out_of_memory(err);
+        s = tuner_out_of_memory(err);
     for (int r = 0; s == AT_OK && r < o->warmup; r++)
         s = at_pool_run(pool, job, NULL, err);
     int done = 0, auto_warmup = o->warmup < 0;

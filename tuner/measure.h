@@ -53,6 +53,8 @@ at_status measure(const workload *w, long size, long items,
 
 /* Monotonic clock, seconds. */
 double tuner_now(void);
+/* Fills err (may be NULL) for a failed allocation; returns AT_ERR_NOMEM. */
+at_status tuner_out_of_memory(at_error *err);
 
 /* For a SIGINT/SIGTERM handler: cancels the job being measured. */
 void measure_cancel(void);

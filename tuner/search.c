@@ -99,15 +99,52 @@ static const trial *find_trial(const trial_log *log, const at_config *c,
     return NULL;
 }
 
-size_t trial_samples(const trial_log *log, fit_sample *out, int only)
+/* Orders samples by job and configuration, then time. */
+static int cmp_sample(const void *a, const void *b)
 {
-    size_t k = 0;
+    const fit_sample *x = a, *y = b;
+    if (x->size != y->size)
+        return x->size < y->size ? -1 : 1;
+    if (x->items != y->items)
+        return x->items < y->items ? -1 : 1;
+    int c = memcmp(&x->config, &y->config, sizeof x->config);
+    if (c)
+        return c;
+    return x->seconds < y->seconds ? -1 : x->seconds > y->seconds;
+}
+
+static int same_job(const fit_sample *a, const fit_sample *b)
+{
+    return a->size == b->size && a->items == b->items &&
+           same_config(&a->config, &b->config);
+}
+
+size_t trial_samples(const trial_log *log, fit_sample *out, unsigned phases)
+{
+    size_t n = 0;
     for (size_t i = 0; i < log->n; i++) {
         const trial *t = &log->t[i];
-        if (t->failed || t->seconds <= 0 ||
-            (only >= 0 && (int)t->phase != only))
-            continue;
-        out[k++] = (fit_sample){t->config, t->size, t->items, t->seconds};
+        if (!t->failed && t->seconds > 0 && (phases & PHASE_BIT(t->phase)))
+            out[n++] = (fit_sample){t->config, t->size, t->items, t->seconds,
+                                    t->spread};
+    }
+    /* one sample per configuration and job, the median of its trials;
+     * sorted, each group is a run of times in order */
+    qsort(out, n, sizeof *out, cmp_sample);
+    size_t k = 0;
+    for (size_t lo = 0, hi; lo < n; lo = hi) {
+        for (hi = lo + 1; hi < n && same_job(&out[lo], &out[hi]); hi++)
+            ;
+        size_t m = hi - lo;
+        fit_sample g = out[lo];
+        if (m > 1) {
+            g.seconds = m % 2 ? out[lo + m / 2].seconds
+                              : (out[lo + m / 2 - 1].seconds +
+                                 out[lo + m / 2].seconds) /
+                                    2;
+            g.spread = (out[hi - 1].seconds - out[lo].seconds) / g.seconds;
+        }
+        out[k++] = g;
     }
     return k;
 }
@@ -164,6 +201,14 @@ static void report(const search *s, const trial *t)
  * round and only short jobs are repeated within it. */
 enum { EFFORT_ALONE, EFFORT_ROUND };
 
+/* Interleaved rounds (A B C A B C ...) make drift of the shared machine
+ * fall on every configuration alike; the median over rounds is then what
+ * counts. Rounds of under CHEAP_ROUND_S are cheap, and the drift of a
+ * busy neighbour lasts seconds, longer than such a round: so cheap rounds
+ * are more, to spread each configuration's measurements over more of it. */
+#define CHEAP_ROUND_S 2.0
+enum { DESIGN_ROUNDS = 5, FINAL_ROUNDS = 3, CHEAP_FINAL_ROUNDS = 7 };
+
 /* Measures c on d (unless the log already has it and `again` is 0);
  * returns the trial, NULL when interrupted. */
 static const trial *try_config(search *s, const job_data *d,
@@ -173,11 +218,12 @@ static const trial *try_config(search *s, const job_data *d,
     const trial *have = find_trial(s->log, c, d->size, d->items);
     if (have && !again)
         return have;
-    measure_opts o = {-1, 5, 2, 0.03, 1.5, chunk_deadline(s, c), s->seed,
+    /* up to 15 runs: only a job of milliseconds gets them all */
+    measure_opts o = {-1, 15, 2, 0.03, 1.5, chunk_deadline(s, c), s->seed,
                       0};
     if (effort == EFFORT_ROUND) {
-        o.min_repeat = 1;
-        o.time_cap = 0.5;
+        o.min_repeat = 3; /* the cap leaves a long job one run */
+        o.time_cap = 0.2;
     }
     measurement m;
     at_error err;
@@ -277,7 +323,7 @@ static int add_predicted(search *s, candidate *cs, int *n, int max, int k,
 {
     fit_problem pb = search_problem(s);
     fit_sample *smp = malloc((s->log->n + 1) * sizeof *smp);
-    size_t ns = trial_samples(s->log, smp, -1);
+    size_t ns = trial_samples(s->log, smp, PHASES_ALL);
     at_model model;
     int added = 0;
     if (ns > 0 && fit_model(&pb, smp, ns, &model, NULL) == AT_OK) {
@@ -377,8 +423,11 @@ static at_status finals(search *s, const job_data *d, const at_config *lead,
         add_candidate(cs, &n, MAX_CANDIDATES, &base[b], b);
     for (int i = 0; i < n_lead; i++)
         add_candidate(cs, &n, MAX_CANDIDATES, &lead[i], -1);
-    int interrupted = 0;
-    for (int round = 1; round <= 3 && !interrupted; round++) {
+    int interrupted = 0, rounds = FINAL_ROUNDS;
+    double t0 = tuner_now();
+    for (int round = 1; round <= rounds && !interrupted; round++) {
+        if (round == 2 && tuner_now() - t0 < CHEAP_ROUND_S)
+            rounds = CHEAP_FINAL_ROUNDS;
         int best = best_candidate(cs, n, 0);
         double cutoff = best < 0 ? HUGE_VAL : 1.10 * cand_median(&cs[best]);
         int best_base = best_candidate(cs, n, 1);
@@ -393,7 +442,8 @@ static at_status finals(search *s, const job_data *d, const at_config *lead,
         interrupted = !final_round(s, d, cs, n, round, cutoff);
         /* refit on the full-job times: a configuration now predicted to
          * beat the leader joins the next round */
-        if (!interrupted && s->strat == STRATEGY_MODEL && round < 3 &&
+        if (!interrupted && s->strat == STRATEGY_MODEL &&
+            round < FINAL_ROUNDS &&
             budget_left(s)) {
             best = best_candidate(cs, n, 0);
             if (best >= 0)
@@ -440,13 +490,18 @@ static int design_configs(const search *s, at_config *out)
     out[n++] = pool;
     pool.pin = AT_PIN_CORES;
     out[n++] = pool;
-    pool.pin = AT_PIN_NONE;
+    /* Only the one pool above is unpinned: every other point unpinned
+     * would mix its own parameter with how soon the scheduler spreads
+     * the workers (which, for a job of milliseconds, depends on how many
+     * chunks each worker gets: a form the model does not have). */
     pool.mode = AT_MODE_THREAD;
     out[n++] = pool;
     pool.mode = AT_MODE_PROCESS;
+    pool.pin = AT_PIN_NONE;
     pool.transport = AT_TRANSPORT_PIPE;
     out[n++] = pool;
     pool.transport = AT_TRANSPORT_SHM;
+    pool.pin = AT_PIN_CORES; /* the rest pinned, for the same reason */
     if (P > 1) {
         pool.blas_threads = P;
         out[n++] = pool;
@@ -480,15 +535,16 @@ static at_status model_strategy(search *s, const job_data *full,
     int nd = design_configs(s, design);
     s->prog->steps = nd;
     int interrupted = 0;
-    /* A cheap design (a job of milliseconds) is measured in three
-     * interleaved rounds, so a passing slowdown of the machine falls on
-     * every configuration alike rather than on one; the fit sees all. */
+    /* A cheap design is measured in interleaved rounds too, as long as
+     * they stay cheap; the fit sees each configuration's median. */
     double t0 = tuner_now();
-    for (int round = 1; round <= 3 && !interrupted; round++) {
-        if (round > 1 && tuner_now() - t0 > 2.0 * (round - 1))
+    for (int round = 1; round <= DESIGN_ROUNDS && !interrupted; round++) {
+        if (round > 1 && tuner_now() - t0 > CHEAP_ROUND_S * (round - 1))
             break;
-        s->prog->phase = round == 1 ? "design" : round == 2 ? "design 2"
-                                                            : "design 3";
+        static char label[32] = "design"; /* read by report() */
+        if (round > 1)
+            snprintf(label, sizeof label, "design %d", round);
+        s->prog->phase = label;
         for (int i = 0; i < nd && !interrupted; i++) {
             at_config c = design[i];
             if (c.chunk_size > design_items)
