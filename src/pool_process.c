@@ -97,43 +97,53 @@ static int read_full(int fd, void *buf, size_t len)
     return 0;
 }
 
+/* The header of a message carrying one descriptor, which both ends set
+ * up alike; the union aligns the control buffer for its cmsghdr. */
+typedef struct fd_header {
+    struct iovec iov;
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr mh;
+} fd_header;
+
+static void fd_header_init(fd_header *h, msg *m)
+{
+    memset(h, 0, sizeof *h);
+    h->iov.iov_base = m;
+    h->iov.iov_len = sizeof *m;
+    h->mh.msg_iov = &h->iov;
+    h->mh.msg_iovlen = 1;
+    h->mh.msg_control = h->control.buf;
+    h->mh.msg_controllen = sizeof h->control.buf;
+}
+
 static int send_fd(int sock, const msg *m, int fd)
 {
-    struct iovec iov = {(void *)m, sizeof *m};
-    char control[CMSG_SPACE(sizeof(int))];
-    memset(control, 0, sizeof control);
-    struct msghdr mh = {0};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = control;
-    mh.msg_controllen = sizeof control;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    fd_header h;
+    fd_header_init(&h, (msg *)m); /* sendmsg only reads it */
+    struct cmsghdr *c = CMSG_FIRSTHDR(&h.mh);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(c), &fd, sizeof fd);
     ssize_t k;
     do
-        k = sendmsg(sock, &mh, MSG_NOSIGNAL);
+        k = sendmsg(sock, &h.mh, MSG_NOSIGNAL);
     while (k < 0 && errno == EINTR);
     return k == (ssize_t)sizeof *m ? 0 : -1;
 }
 
-/* Reads a MAP message's descriptor (the header was sent with it). */
 static int recv_fd(int sock, msg *m)
 {
-    struct iovec iov = {m, sizeof *m};
-    char control[CMSG_SPACE(sizeof(int))];
-    struct msghdr mh = {0};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = control;
-    mh.msg_controllen = sizeof control;
+    fd_header h;
+    fd_header_init(&h, m);
     ssize_t k;
     do
-        k = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+        k = recvmsg(sock, &h.mh, MSG_CMSG_CLOEXEC);
     while (k < 0 && errno == EINTR);
-    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&h.mh);
     if (k != (ssize_t)sizeof *m || !c || c->cmsg_type != SCM_RIGHTS)
         return -1;
     int fd;
