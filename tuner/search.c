@@ -209,15 +209,18 @@ enum { EFFORT_ALONE, EFFORT_ROUND };
 #define CHEAP_ROUND_S 2.0
 enum { DESIGN_ROUNDS = 5, FINAL_ROUNDS = 3, CHEAP_FINAL_ROUNDS = 7 };
 
-/* Measures c on d (unless the log already has it and `again` is 0);
- * returns the trial, NULL when interrupted. */
-static const trial *try_config(search *s, const job_data *d,
-                               const at_config *c, int again, int effort,
-                               phase ph)
+/* Measures c on d (unless the log already has it and `again` is 0) and
+ * sets *out to the trial, failed or not. AT_ERR_CANCELLED when
+ * interrupted, AT_ERR_NOMEM when the log cannot grow. */
+static at_status try_config(search *s, const job_data *d, const at_config *c,
+                            int again, int effort, phase ph,
+                            const trial **out)
 {
     const trial *have = find_trial(s->log, c, d->size, d->items);
-    if (have && !again)
-        return have;
+    if (have && !again) {
+        *out = have;
+        return AT_OK;
+    }
     /* up to 15 runs: only a job of milliseconds gets them all */
     measure_opts o = {-1, 15, 2, 0.03, 1.5, chunk_deadline(s, c), s->seed,
                       0};
@@ -235,7 +238,7 @@ static const trial *try_config(search *s, const job_data *d,
     t.phase = ph;
     at_status st = measure_on(d, c, &o, &m, &err);
     if (st == AT_ERR_CANCELLED)
-        return NULL;
+        return st;
     if (st != AT_OK || !m.verified) {
         t.failed = 1;
         if (st != AT_OK)
@@ -248,9 +251,9 @@ static const trial *try_config(search *s, const job_data *d,
         t.spread = m.spread;
         t.runs = m.runs;
     }
-    const trial *added = trial_log_add(s->log, &t);
+    *out = trial_log_add(s->log, &t);
     report(s, &t);
-    return added;
+    return *out ? AT_OK : AT_ERR_NOMEM;
 }
 
 static int budget_left(const search *s)
@@ -316,27 +319,28 @@ static int add_candidate(candidate *cs, int *n, int max, const at_config *c,
     return 1;
 }
 
-/* Predicted full-job times of the whole space; the `k` best configurations
- * not already candidates go in. Returns how many were added. */
-static int add_predicted(search *s, candidate *cs, int *n, int max, int k,
-                         double must_beat)
+/* The `k` configurations of the whole space the model, fitted on all
+ * samples so far, predicts fastest for the full job (and under
+ * must_beat), one per family, join the candidates. */
+static at_status add_predicted(search *s, candidate *cs, int *n, int max,
+                               int k, double must_beat)
 {
     fit_problem pb = search_problem(s);
+    size_t total = at_space_enumerate(s->w->kind, s->items, s->cpus,
+                                      AT_SPACE_OVERSUBSCRIBE, NULL, 0);
     fit_sample *smp = malloc((s->log->n + 1) * sizeof *smp);
-    size_t ns = trial_samples(s->log, smp, PHASES_ALL);
+    at_config *space = malloc(total * sizeof *space);
+    double *pred = malloc(total * sizeof *pred);
+    at_status st = smp && space && pred ? AT_OK : AT_ERR_NOMEM;
+    size_t ns = st == AT_OK ? trial_samples(s->log, smp, PHASES_ALL) : 0;
     at_model model;
-    int added = 0;
     if (ns > 0 && fit_model(&pb, smp, ns, &model, NULL) == AT_OK) {
-        size_t total = at_space_enumerate(s->w->kind, s->items, s->cpus,
-                                          AT_SPACE_OVERSUBSCRIBE, NULL, 0);
-        at_config *space = malloc(total * sizeof *space);
-        double *pred = malloc(total * sizeof *pred);
         at_space_enumerate(s->w->kind, s->items, s->cpus,
                            AT_SPACE_OVERSUBSCRIBE, space, total);
         for (size_t i = 0; i < total; i++)
             pred[i] = at_model_predict(&model, s->costs, s->cpus, s->w->kind,
                                        s->size, s->items, &space[i]);
-        while (added < k) { /* selection of the next best */
+        for (int added = 0; added < k;) { /* selection of the next best */
             size_t best = total;
             for (size_t i = 0; i < total; i++)
                 if (pred[i] < must_beat &&
@@ -348,11 +352,11 @@ static int add_predicted(search *s, candidate *cs, int *n, int max, int k,
             if (!has_family(cs, *n, &space[best]))
                 added += add_candidate(cs, n, max, &space[best], -1);
         }
-        free(space);
-        free(pred);
     }
     free(smp);
-    return added;
+    free(space);
+    free(pred);
+    return st;
 }
 
 /* Whether a candidate runs again after the first round: contenders within
@@ -372,9 +376,9 @@ static double round_cost(const candidate *cs, int n, double cutoff)
     return sum;
 }
 
-/* One round: every live candidate once, in order. 0 if interrupted. */
-static int final_round(search *s, const job_data *d, candidate *cs, int n,
-                       int round, double cutoff)
+/* One round: every live candidate once, in order. */
+static at_status final_round(search *s, const job_data *d, candidate *cs,
+                             int n, int round, double cutoff)
 {
     static char label[32]; /* read by report() during the round */
     snprintf(label, sizeof label, "finals %d", round);
@@ -385,16 +389,17 @@ static int final_round(search *s, const job_data *d, candidate *cs, int n,
         s->prog->step = i + 1;
         if (c->failed || c->n == 8 || (round > 1 && !in_race(c, cutoff)))
             continue;
-        const trial *t = try_config(s, d, &c->config, 1, EFFORT_ROUND,
-                                    PHASE_FINALS);
-        if (!t)
-            return 0;
+        const trial *t;
+        at_status st = try_config(s, d, &c->config, 1, EFFORT_ROUND,
+                                  PHASE_FINALS, &t);
+        if (st != AT_OK)
+            return st;
         if (t->failed)
             c->failed = 1;
         else
             c->times[c->n++] = t->seconds;
     }
-    return 1;
+    return AT_OK;
 }
 
 static int best_candidate(const candidate *cs, int n, int baselines_only)
@@ -423,9 +428,10 @@ static at_status finals(search *s, const job_data *d, const at_config *lead,
         add_candidate(cs, &n, MAX_CANDIDATES, &base[b], b);
     for (int i = 0; i < n_lead; i++)
         add_candidate(cs, &n, MAX_CANDIDATES, &lead[i], -1);
-    int interrupted = 0, rounds = FINAL_ROUNDS;
+    at_status st = AT_OK;
+    int rounds = FINAL_ROUNDS;
     double t0 = tuner_now();
-    for (int round = 1; round <= rounds && !interrupted; round++) {
+    for (int round = 1; round <= rounds && st == AT_OK; round++) {
         if (round == 2 && tuner_now() - t0 < CHEAP_ROUND_S)
             rounds = CHEAP_FINAL_ROUNDS;
         int best = best_candidate(cs, n, 0);
@@ -439,20 +445,20 @@ static at_status finals(search *s, const job_data *d, const at_config *lead,
                                  round_cost(cs, n, cutoff) >
                              s->prog->budget)
             break;
-        interrupted = !final_round(s, d, cs, n, round, cutoff);
+        st = final_round(s, d, cs, n, round, cutoff);
         /* refit on the full-job times: a configuration now predicted to
          * beat the leader joins the next round */
-        if (!interrupted && s->strat == STRATEGY_MODEL &&
-            round < FINAL_ROUNDS &&
-            budget_left(s)) {
-            best = best_candidate(cs, n, 0);
-            if (best >= 0)
-                add_predicted(s, cs, &n, MAX_CANDIDATES, 2,
-                              0.98 * cand_median(&cs[best]));
-        }
+        best = best_candidate(cs, n, 0);
+        if (st == AT_OK && s->strat == STRATEGY_MODEL &&
+            round < FINAL_ROUNDS && budget_left(s) && best >= 0)
+            st = add_predicted(s, cs, &n, MAX_CANDIDATES, 2,
+                               0.98 * cand_median(&cs[best]));
     }
+    if (st == AT_ERR_NOMEM)
+        return st;
+    /* interrupted: the answer so far, marked as such */
+    r->interrupted = st == AT_ERR_CANCELLED;
     int best = best_candidate(cs, n, 0);
-    r->interrupted = interrupted;
     for (int b = 0; b < N_BASELINES; b++)
         r->baseline[b] = -1;
     for (int i = 0; i < n; i++)
@@ -534,35 +540,37 @@ static at_status model_strategy(search *s, const job_data *full,
     at_config design[16];
     int nd = design_configs(s, design);
     s->prog->steps = nd;
-    int interrupted = 0;
+    at_status st = AT_OK;
     /* A cheap design is measured in interleaved rounds too, as long as
      * they stay cheap; the fit sees each configuration's median. */
     double t0 = tuner_now();
-    for (int round = 1; round <= DESIGN_ROUNDS && !interrupted; round++) {
+    for (int round = 1; round <= DESIGN_ROUNDS && st == AT_OK; round++) {
         if (round > 1 && tuner_now() - t0 > CHEAP_ROUND_S * (round - 1))
             break;
         static char label[32] = "design"; /* read by report() */
         if (round > 1)
             snprintf(label, sizeof label, "design %d", round);
         s->prog->phase = label;
-        for (int i = 0; i < nd && !interrupted; i++) {
+        for (int i = 0; i < nd && st == AT_OK; i++) {
             at_config c = design[i];
             if (c.chunk_size > design_items)
                 c.chunk_size = 1;
             s->prog->step = i + 1;
-            interrupted = try_config(s, dd, &c, round > 1, EFFORT_ALONE,
-                                     PHASE_DESIGN) == NULL;
+            const trial *t;
+            st = try_config(s, dd, &c, round > 1, EFFORT_ALONE, PHASE_DESIGN,
+                            &t);
         }
     }
     if (dd != full)
         job_data_free(&reduced);
-    if (interrupted) {
-        r->interrupted = 1;
-        return AT_ERR_CANCELLED;
-    }
     candidate none[MAX_CANDIDATES];
     int n = 0;
-    add_predicted(s, none, &n, MAX_CANDIDATES, 3, HUGE_VAL);
+    if (st == AT_OK)
+        st = add_predicted(s, none, &n, MAX_CANDIDATES, 3, HUGE_VAL);
+    if (st != AT_OK) {
+        r->interrupted = st == AT_ERR_CANCELLED;
+        return st;
+    }
     at_config lead[MAX_CANDIDATES];
     for (int i = 0; i < n; i++)
         lead[i] = none[i].config;
@@ -579,9 +587,12 @@ static at_status measure_all(search *s, const job_data *full,
     s->prog->steps = (int)n;
     for (size_t i = 0; i < n; i++) {
         s->prog->step = (int)i + 1;
-        if (!try_config(s, full, &list[i], 0, EFFORT_ALONE, PHASE_SURVEY)) {
-            r->interrupted = 1;
-            return AT_ERR_CANCELLED;
+        const trial *t;
+        at_status st = try_config(s, full, &list[i], 0, EFFORT_ALONE,
+                                  PHASE_SURVEY, &t);
+        if (st != AT_OK) {
+            r->interrupted = st == AT_ERR_CANCELLED;
+            return st;
         }
     }
     /* the three fastest go to the finals */
@@ -626,6 +637,8 @@ at_status search_run(search *s, search_result *r, at_error *err)
     size_t total = at_space_enumerate(s->w->kind, s->items, s->cpus,
                                       AT_SPACE_OVERSUBSCRIBE, NULL, 0);
     at_config *space = malloc(total * sizeof *space);
+    if (!space)
+        return tuner_out_of_memory(err);
     at_space_enumerate(s->w->kind, s->items, s->cpus, AT_SPACE_OVERSUBSCRIBE,
                        space, total);
     r->space_size = (int)total;
@@ -653,6 +666,8 @@ at_status search_run(search *s, search_result *r, at_error *err)
     }
     r->configs_measured = distinct_configs(s->log, s->size);
     free(space);
+    if (st == AT_ERR_NOMEM)
+        return tuner_out_of_memory(err);
     if (st == AT_ERR_WORKER && err) {
         memset(err, 0, sizeof *err);
         err->code = st;
