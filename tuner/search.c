@@ -119,6 +119,21 @@ static int same_job(const fit_sample *a, const fit_sample *b)
            same_config(&a->config, &b->config);
 }
 
+/* The mean of the middle half of n sorted times (n >= 3: at least the
+ * fastest and the slowest dropped; 3 or 4: the median). Robust to a
+ * round the machine was busy in, like a median; but a configuration
+ * whose time is bimodal (an unpinned pool of processes either spreads
+ * over the CPUs or stays stacked, pool by pool) gets the mean of its two
+ * modes, where a median jumps between them from run to run. */
+static double interquartile_mean(const fit_sample *sorted, size_t n)
+{
+    size_t drop = n < 3 ? 0 : n / 4 > 1 ? n / 4 : 1;
+    double sum = 0;
+    for (size_t i = drop; i < n - drop; i++)
+        sum += sorted[i].seconds;
+    return sum / (double)(n - 2 * drop);
+}
+
 size_t trial_samples(const trial_log *log, fit_sample *out, unsigned phases)
 {
     size_t n = 0;
@@ -128,8 +143,8 @@ size_t trial_samples(const trial_log *log, fit_sample *out, unsigned phases)
             out[n++] = (fit_sample){t->config, t->size, t->items, t->seconds,
                                     t->spread};
     }
-    /* one sample per configuration and job, the median of its trials;
-     * sorted, each group is a run of times in order */
+    /* one sample per configuration and job; sorted, each group is a run
+     * of times in order */
     qsort(out, n, sizeof *out, cmp_sample);
     size_t k = 0;
     for (size_t lo = 0, hi; lo < n; lo = hi) {
@@ -138,10 +153,7 @@ size_t trial_samples(const trial_log *log, fit_sample *out, unsigned phases)
         size_t m = hi - lo;
         fit_sample g = out[lo];
         if (m > 1) {
-            g.seconds = m % 2 ? out[lo + m / 2].seconds
-                              : (out[lo + m / 2 - 1].seconds +
-                                 out[lo + m / 2].seconds) /
-                                    2;
+            g.seconds = interquartile_mean(out + lo, m);
             g.spread = (out[hi - 1].seconds - out[lo].seconds) / g.seconds;
         }
         out[k++] = g;

@@ -83,11 +83,11 @@ trial *trial_log_add(trial_log *log, const trial *t);
 /* The fit problem for the log's samples. */
 fit_problem search_problem(const search *s);
 /* Successful trials of the phases given (PHASE_BIT(p) | ...) as fit
- * samples, one per configuration and job: the median of its trials, with
- * their range over it as the spread. Interleaved rounds measure a
- * configuration several times, and a round in which the shared machine
- * was busy should not pull the fit. `out` has room for log->n. Returns
- * the count. */
+ * samples, one per configuration and job: the interquartile mean of its
+ * trials, with their range over it as the spread. Interleaved rounds
+ * measure a configuration several times, and a round in which the shared
+ * machine was busy should not pull the fit. `out` has room for log->n.
+ * Returns the count. */
 #define PHASE_BIT(p) (1u << (p))
 #define PHASES_ALL (~0u)
 size_t trial_samples(const trial_log *log, fit_sample *out, unsigned phases);
