@@ -71,6 +71,10 @@ const char *at_strerror(at_status code);
  * unknown) into buf, always NUL-terminated. Returns buf. */
 char *at_error_format(const at_error *err, char *buf, size_t size);
 
+/* Whether AUTOTUNE_VERBOSE asks for explanations (see QUIET above), for a
+ * program that wants to be as talkative as the library. */
+int at_verbose_enabled(void);
+
 /* --------------------------------------------------------------- machine */
 
 #define AT_NAME_MAX 128

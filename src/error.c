@@ -99,10 +99,15 @@ char *at_error_format(const at_error *err, char *buf, size_t size)
     return buf;
 }
 
-void at__verbose(const char *fmt, ...)
+int at_verbose_enabled(void)
 {
     const char *v = getenv("AUTOTUNE_VERBOSE");
-    if (!v || !v[0] || strcmp(v, "0") == 0)
+    return v && v[0] && strcmp(v, "0") != 0;
+}
+
+void at__verbose(const char *fmt, ...)
+{
+    if (!at_verbose_enabled())
         return;
     va_list ap;
     va_start(ap, fmt);

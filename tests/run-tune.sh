@@ -2,7 +2,8 @@
 # The tuner end to end on small jobs: each strategy writes a valid profile
 # whose entry, model and samples the library then uses; several sizes fit
 # the exponent; one CPU under taskset; Ctrl-C keeps the measurements and
-# --resume finishes without measuring them again; quiet off a terminal.
+# --resume finishes without measuring them again; quiet off a terminal;
+# AUTOTUNE_VERBOSE adds the model's check.
 . "$SRCDIR/tests/tap.sh"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -32,6 +33,13 @@ ok_if "query answers the tuned job from the entry" \
     test "$(source_of "$p" gemm 48 8)" = entry
 ok_if "query answers another size from the model" \
     test "$(source_of "$p" gemm 80 8)" = model
+
+AUTOTUNE_VERBOSE=1 "$AUTOTUNE" --workload gemm --size 48 --items 8 --budget 10 \
+    --output "$tmp/verbose.yaml" >"$tmp/out" 2>"$tmp/err"
+held=$(sed -n 's/.*median over \([0-9]*\) samples.*/\1/p' "$tmp/out")
+rows=$(sed -n '/^  held out /,/^profile:/p' "$tmp/out" | grep -c '%$')
+ok_if "AUTOTUNE_VERBOSE shows the model's check, one row per held-out sample" \
+    sh -c "[ -n '$held' ] && [ '$held' -gt 0 ] && [ '$rows' = '$held' ]"
 
 p="$tmp/grid.yaml"
 "$AUTOTUNE" --workload exp --size 20000 --strategy grid --budget 30 \

@@ -223,42 +223,73 @@ static at_status build_profile(const tune_args *a, const at_machine *m,
 
 /* ------------------------------------------------------------ the model */
 
-/* Fits on everything; the error is that of a model fitted without the
- * held-out samples, predicting them: the finals (fitted on the design
- * alone) for the model strategy, every fourth sample otherwise. */
-static int fit_final(search *proto, strategy strat, at_model *model,
-                     double *error, size_t *held_out)
+/* The model of the run, fitted on everything, and its check: a model
+ * fitted without the held-out samples, predicting them (the finals,
+ * fitted on the design alone, for the model strategy; every fourth
+ * sample otherwise). */
+typedef struct final_fit {
+    int ok;
+    at_model model;
+    fit_problem pb;
+    at_model held;      /* fitted without the held-out samples */
+    fit_sample *test;   /* the held-out samples */
+    size_t n_test;
+    double error;       /* held.predicting test, -1 if none */
+} final_fit;
+
+static void fit_final(search *proto, strategy strat, final_fit *f)
 {
     const trial_log *log = proto->log;
     fit_sample *all = malloc((log->n + 1) * sizeof *all);
     fit_sample *train = malloc((log->n + 1) * sizeof *train);
-    fit_sample *test = malloc((log->n + 1) * sizeof *test);
+    memset(f, 0, sizeof *f);
+    f->test = malloc((log->n + 1) * sizeof *f->test);
+    f->pb = search_problem(proto);
+    f->error = -1;
+    if (!all || !train || !f->test) {
+        free(all);
+        free(train);
+        return; /* no model: the profile keeps the entries and samples */
+    }
     size_t n = trial_samples(log, all, PHASES_ALL), nt = 0, nh = 0;
-    fit_problem pb = search_problem(proto);
     if (strat == STRATEGY_MODEL) {
         nt = trial_samples(log, train, PHASE_BIT(PHASE_DESIGN));
-        nh = trial_samples(log, test, PHASE_BIT(PHASE_FINALS));
+        nh = trial_samples(log, f->test, PHASE_BIT(PHASE_FINALS));
     } else
         for (size_t i = 0; i < n; i++) {
             if (i % 4 == 3)
-                test[nh++] = all[i];
+                f->test[nh++] = all[i];
             else
                 train[nt++] = all[i];
         }
-    at_model held;
-    *held_out = nh;
-    *error = -1;
-    if (nt > 0 && nh > 0 && fit_model(&pb, train, nt, &held, NULL) == AT_OK)
-        *error = fit_error(&pb, &held, test, nh);
-    int ok = n > 0 && fit_model(&pb, all, n, model, NULL) == AT_OK;
-    if (ok) {
-        model->error = *error >= 0 ? *error : fit_error(&pb, model, all, n);
-        utc_now(model->fitted, sizeof model->fitted);
+    f->n_test = nh;
+    if (nt > 0 && nh > 0 &&
+        fit_model(&f->pb, train, nt, &f->held, NULL) == AT_OK)
+        f->error = fit_error(&f->pb, &f->held, f->test, nh);
+    f->ok = n > 0 && fit_model(&f->pb, all, n, &f->model, NULL) == AT_OK;
+    if (f->ok) {
+        f->model.error = f->error >= 0 ? f->error
+                                       : fit_error(&f->pb, &f->model, all, n);
+        utc_now(f->model.fitted, sizeof f->model.fitted);
     }
     free(all);
     free(train);
-    free(test);
-    return ok;
+}
+
+/* The check, sample by sample (AUTOTUNE_VERBOSE): where the model is
+ * right and where it is not. */
+static void print_model_check(const final_fit *f)
+{
+    printf("  %-52s %9s %9s %7s\n", "held out", "measured", "predicted",
+           "error");
+    for (size_t i = 0; i < f->n_test; i++) {
+        const fit_sample *t = &f->test[i];
+        char what[160];
+        describe_config(&t->config, f->pb.kind, what, sizeof what);
+        double p = fit_predict(&f->pb, &f->held, t);
+        printf("  %-52s %9.4f %9.4f %+6.1f%%\n", what, t->seconds, p,
+               100 * (p - t->seconds) / t->seconds);
+    }
 }
 
 /* ------------------------------------------------------------ reporting */
@@ -387,36 +418,35 @@ int cmd_tune(int argc, char **argv)
         if (st != AT_OK && !interrupted)
             break;
     }
-    at_model model;
-    double error;
-    size_t held;
-    int have_model = fit_final(&s, a.strat, &model, &error, &held);
+    final_fit fit;
+    fit_final(&s, a.strat, &fit);
     rc = save(&a, path, &m, &cal.costs, res, n_res, &log,
-              have_model ? &model : NULL);
-    if (interrupted) {
-        fprintf(stderr,
-                "autotune: interrupted; the %zu measurements made are kept "
-                "in %s (--resume continues)\n",
-                log.n, path);
+              fit.ok ? &fit.model : NULL);
+    if (interrupted || st != AT_OK) {
+        if (interrupted)
+            fprintf(stderr,
+                    "autotune: interrupted; the %zu measurements made are "
+                    "kept in %s (--resume continues)\n",
+                    log.n, path);
         free(log.t);
-        return 130;
-    }
-    if (st != AT_OK) {
-        free(log.t);
-        return cli_report(&err);
+        free(fit.test);
+        return interrupted ? 130 : cli_report(&err);
     }
     for (int i = 0; i < n_res; i++)
         print_result(&a, w->kind, a.sizes[i], &res[i]);
     print_failures(&log, w->kind);
-    if (have_model && error >= 0)
+    if (fit.ok && fit.error >= 0) {
         printf("\nmodel %s: held-out error %.1f%% (median over %zu samples "
                "it was not fitted on)\n",
-               AT_MODEL_FORM, 100 * error, held);
-    else if (have_model) /* e.g. resumed from a run that had them all */
+               AT_MODEL_FORM, 100 * fit.error, fit.n_test);
+        if (at_verbose_enabled())
+            print_model_check(&fit);
+    } else if (fit.ok) /* e.g. resumed from a run that had them all */
         printf("\nmodel %s: nothing held out to check it on; error on the "
                "samples it was fitted on %.1f%%\n",
-               AT_MODEL_FORM, 100 * model.error);
+               AT_MODEL_FORM, 100 * fit.model.error);
     printf("profile: %s (%.0f s)\n", path, tuner_now() - prog.started);
     free(log.t);
+    free(fit.test);
     return rc;
 }

@@ -77,6 +77,30 @@ static void test_error_format_table(void **state)
     }
 }
 
+static void test_verbose_enabled_table(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *value; /* NULL: unset */
+        int enabled;
+    } cases[] = {{NULL, 0}, {"", 0}, {"0", 0}, {"1", 1}, {"yes", 1},
+                 {"00", 1}};
+    const char *saved = getenv("AUTOTUNE_VERBOSE");
+    char *keep = saved ? strdup(saved) : NULL;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (cases[i].value)
+            setenv("AUTOTUNE_VERBOSE", cases[i].value, 1);
+        else
+            unsetenv("AUTOTUNE_VERBOSE");
+        assert_int_equal(at_verbose_enabled(), cases[i].enabled);
+    }
+    if (keep)
+        setenv("AUTOTUNE_VERBOSE", keep, 1);
+    else
+        unsetenv("AUTOTUNE_VERBOSE");
+    free(keep);
+}
+
 static void test_knob_names_table(void **state)
 {
     (void)state;
@@ -674,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_free_null),
         cmocka_unit_test(test_strerror_covers_every_code),
         cmocka_unit_test(test_error_format_table),
+        cmocka_unit_test(test_verbose_enabled_table),
         cmocka_unit_test(test_knob_names_table),
         cmocka_unit_test(test_config_check_table),
         cmocka_unit_test(test_workload_kinds),
