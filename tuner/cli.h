@@ -62,8 +62,8 @@ typedef int (*cli_option_fn)(int c, const char *arg, void *ctx);
 
 /* The one option loop of the job commands: the job options into *job,
  * -h prints `usage` (returns -1), the others go to `extra` (may be NULL);
- * an unknown option or bad value is reported (returns EXIT_USAGE). Then
- * checks the job (cli_job_check). *job must be zeroed by the caller. */
+ * an unknown option or bad value is reported (returns EXIT_USAGE). The
+ * caller zeroes *job first and checks it after (cli_job_check). */
 int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
               const struct option *opts, cli_job *job, cli_option_fn extra,
               void *ctx);

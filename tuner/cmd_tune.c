@@ -402,7 +402,7 @@ int cmd_tune(int argc, char **argv)
     search s = {w, m.usable_cpus, 0, a.job.items, a.strat, &cal.costs,
                 (double)a.sizes[a.n_sizes - 1],
                 w->kind == AT_KIND_VECTOR ? 1.0 : 3.0, a.n_sizes > 1, &log,
-                &prog, (uint64_t)a.seed};
+                &prog, (uint64_t)a.seed, NULL, 0};
     search_result res[MAX_SIZES];
     int n_res = 0, interrupted = 0;
     at_status st = AT_OK;

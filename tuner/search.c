@@ -214,8 +214,8 @@ static void report(const search *s, const trial *t)
 enum { EFFORT_ALONE, EFFORT_ROUND };
 
 /* Interleaved rounds (A B C A B C ...) make drift of the shared machine
- * fall on every configuration alike; the median over rounds is then what
- * counts. Rounds of under CHEAP_ROUND_S are cheap, and the drift of a
+ * fall on every configuration alike; what counts is then a robust mean
+ * over the rounds (trial_samples) or their median (the finals' ranking). Rounds of under CHEAP_ROUND_S are cheap, and the drift of a
  * busy neighbour lasts seconds, longer than such a round: so cheap rounds
  * are more, to spread each configuration's measurements over more of it. */
 #define CHEAP_ROUND_S 2.0
@@ -338,17 +338,14 @@ static at_status add_predicted(search *s, candidate *cs, int *n, int max,
                                int k, double must_beat)
 {
     fit_problem pb = search_problem(s);
-    size_t total = at_space_enumerate(s->w->kind, s->items, s->cpus,
-                                      AT_SPACE_OVERSUBSCRIBE, NULL, 0);
+    const at_config *space = s->space;
+    size_t total = s->n_space;
     fit_sample *smp = malloc((s->log->n + 1) * sizeof *smp);
-    at_config *space = malloc(total * sizeof *space);
     double *pred = malloc(total * sizeof *pred);
-    at_status st = smp && space && pred ? AT_OK : AT_ERR_NOMEM;
+    at_status st = smp && pred ? AT_OK : AT_ERR_NOMEM;
     size_t ns = st == AT_OK ? trial_samples(s->log, smp, PHASES_ALL) : 0;
     at_model model;
     if (ns > 0 && fit_model(&pb, smp, ns, &model, NULL) == AT_OK) {
-        at_space_enumerate(s->w->kind, s->items, s->cpus,
-                           AT_SPACE_OVERSUBSCRIBE, space, total);
         for (size_t i = 0; i < total; i++)
             pred[i] = at_model_predict(&model, s->costs, s->cpus, s->w->kind,
                                        s->size, s->items, &space[i]);
@@ -366,7 +363,6 @@ static at_status add_predicted(search *s, candidate *cs, int *n, int max,
         }
     }
     free(smp);
-    free(space);
     free(pred);
     return st;
 }
@@ -399,7 +395,7 @@ static at_status final_round(search *s, const job_data *d, candidate *cs,
     for (int i = 0; i < n; i++) {
         candidate *c = &cs[i];
         s->prog->step = i + 1;
-        if (c->failed || c->n == 8 || (round > 1 && !in_race(c, cutoff)))
+        if (round == 1 ? c->failed : !in_race(c, cutoff))
             continue;
         const trial *t;
         at_status st = try_config(s, d, &c->config, 1, EFFORT_ROUND,
@@ -554,14 +550,14 @@ static at_status model_strategy(search *s, const job_data *full,
     s->prog->steps = nd;
     at_status st = AT_OK;
     /* A cheap design is measured in interleaved rounds too, as long as
-     * they stay cheap; the fit sees each configuration's median. */
+     * they stay cheap; the fit sees one sample per configuration. */
     double t0 = tuner_now();
     for (int round = 1; round <= DESIGN_ROUNDS && st == AT_OK; round++) {
         if (round > 1 && tuner_now() - t0 > CHEAP_ROUND_S * (round - 1))
             break;
-        static char label[32] = "design"; /* read by report() */
-        if (round > 1)
-            snprintf(label, sizeof label, "design %d", round);
+        static char label[32]; /* read by report() during the round */
+        snprintf(label, sizeof label, round == 1 ? "design" : "design %d",
+                 round);
         s->prog->phase = label;
         for (int i = 0; i < nd && st == AT_OK; i++) {
             at_config c = design[i];
@@ -654,6 +650,8 @@ at_status search_run(search *s, search_result *r, at_error *err)
     at_space_enumerate(s->w->kind, s->items, s->cpus, AT_SPACE_OVERSUBSCRIBE,
                        space, total);
     r->space_size = (int)total;
+    s->space = space;
+    s->n_space = total;
     job_data full;
     at_status st = job_data_create(s->w, s->size, s->items, s->seed, &full,
                                    err);
@@ -677,6 +675,8 @@ at_status search_run(search *s, search_result *r, at_error *err)
         job_data_free(&full);
     }
     r->configs_measured = distinct_configs(s->log, s->size);
+    s->space = NULL;
+    s->n_space = 0;
     free(space);
     if (st == AT_ERR_NOMEM)
         return tuner_out_of_memory(err);

@@ -53,6 +53,8 @@ typedef struct search {
     trial_log *log;   /* shared by all sizes: the model sees everything */
     progress *prog;
     uint64_t seed;
+    const at_config *space; /* set by search_run: the whole search space */
+    size_t n_space;
 } search;
 
 /* The answer for one job. */
