@@ -81,7 +81,11 @@ int at_verbose_enabled(void);
 #define AT_FINGERPRINT_LEN 16 /* hexadecimal digits */
 
 /* The identity of a machine as far as tuning is concerned, plus the host
- * name, which is informational only and never part of the fingerprint. */
+ * name, which is informational only and never part of the fingerprint.
+ * Two hashes key it: `fingerprint` covers the hardware and the BLAS of the
+ * process, `hardware` the hardware alone, so a process that loaded
+ * another BLAS (or none) still finds its hardware's machine in a profile
+ * (see at_profile_query). */
 typedef struct at_machine {
     char fingerprint[AT_FINGERPRINT_LEN + 1];
     char host[AT_NAME_MAX];
@@ -99,6 +103,7 @@ typedef struct at_machine {
     char blas_corename[32];
     char blas_threading[16]; /* "pthreads", "openmp", "sequential", "unknown" */
     int blas_max_threads;    /* not part of the fingerprint */
+    char hardware[AT_FINGERPRINT_LEN + 1]; /* hash of the CPU fields only */
 } at_machine;
 
 /* Detects this machine (hwloc topology, affinity, cgroup quota, loaded BLAS)
@@ -106,8 +111,8 @@ typedef struct at_machine {
 at_status at_machine_detect(at_machine *m, at_error *err);
 
 /* Recomputes m->fingerprint from the identity fields (everything but host
- * and blas_max_threads). Stable across runs and library versions of the
- * same profile format. */
+ * and blas_max_threads) and m->hardware from the CPU fields. Stable across
+ * runs and library versions of the same profile format. */
 void at_machine_fingerprint(at_machine *m);
 
 /* Usable CPUs of the calling process: the CPUs in its affinity mask, capped
@@ -116,10 +121,37 @@ int at_usable_cpus(void);
 
 /* ------------------------------------------------------------------ BLAS */
 
-/* The BLAS thread count of the calling process, resolved at run time from
- * the symbols present in the process (OpenBLAS, BLIS or MKL), so a program
- * that links none gets AT_ERR_NOBLAS, not a crash. */
+/* The library links no BLAS: it finds the ones the process has loaded, as
+ * threadpoolctl does. It walks the loaded shared objects in load order,
+ * takes those whose file name and exported thread control are OpenBLAS's
+ * (also as libblas.so.3, and pip's renamed scipy_openblas ..64_ builds),
+ * BLIS's, MKL's or FlexiBLAS's, then adds what the global scope resolves
+ * (a BLAS linked statically into the program). A BLAS loaded without
+ * RTLD_GLOBAL (as CPython loads numpy's) is found. Each call looks again,
+ * so a BLAS loaded after libautotune counts. */
+
+/* One BLAS loaded in the process. */
+typedef struct at_blas_info {
+    char vendor[32];    /* "openblas", "blis", "mkl", "flexiblas" */
+    char version[32];   /* "0.3.21", or "unknown" */
+    char corename[32];  /* the kernel it runs ("Haswell"; FlexiBLAS: the
+                           backend), or "unknown" */
+    char threading[16]; /* "pthreads", "openmp", "tbb", "sequential",
+                           "unknown" */
+    int threads;        /* its thread count now */
+    int max_threads;    /* its compiled-in cap, at least `threads` */
+    char path[512];     /* the shared object it lives in */
+} at_blas_info;
+
+/* Every BLAS loaded now, in load order: writes at most `max` to `out`
+ * (which may be NULL) and returns how many there are. The first is the
+ * process's BLAS identity in its fingerprint (at_machine's blas_*). */
+size_t at_blas_list(at_blas_info *out, size_t max);
+
+/* The thread count of the first BLAS; AT_ERR_NOBLAS when there is none. */
 at_status at_blas_get_threads(int *threads, at_error *err);
+/* Sets the thread count of every BLAS loaded; AT_ERR_NOBLAS when there is
+ * none (a program without BLAS has no threads to set). */
 at_status at_blas_set_threads(int threads, at_error *err);
 
 /* ------------------------------------------------------------ the knobs */
@@ -156,10 +188,36 @@ at_status at_pin_parse(const char *name, at_pin *pin, at_error *err);
 /* Checks every field against the limits above. */
 at_status at_config_check(const at_config *config, at_error *err);
 
-/* Sets the calling process's BLAS threads to config->blas_threads and, when
- * config->pin is AT_PIN_CORES, binds the process to its first
- * config->blas_threads usable CPUs (all of them when fewer). A program with
- * no BLAS gets AT_ERR_NOBLAS after the pinning was done. */
+/* A configuration applies in two places: the caller of the job and each
+ * of its workers. Worker i of a pinned configuration (AT_PIN_CORES) is
+ * bound to its own blas_threads CPUs, taken in order from the calling
+ * process's affinity mask: worker 0 the first ones, worker 1 the next, so
+ * the sets are disjoint whenever workers x blas_threads fit the mask. */
+
+/* The CPUs worker `index` (0 .. workers - 1) of `config` is bound to,
+ * taken from the `n_allowed` CPU numbers in `allowed` (NULL: the calling
+ * thread's affinity mask): writes at most `max` CPU numbers, ascending, to
+ * `cpus` and sets *count to how many there are; 0 when config->pin is
+ * AT_PIN_NONE (the worker keeps the mask it inherits). For programs that
+ * start their own workers (`autotune env` prints them as
+ * AUTOTUNE_CPUSETS). */
+at_status at_worker_cpus(const at_config *config, int index,
+                         const int *allowed, int n_allowed, int *cpus,
+                         int max, int *count, at_error *err);
+
+/* Makes the calling process (or thread: the binding is per thread) worker
+ * `index` of `config`: binds it to its CPUs (at_worker_cpus of the calling
+ * thread's mask, which a worker inherits from its parent) when pinned and
+ * sets its BLAS threads. Call it in the worker, after its BLAS is loaded.
+ * AT_ERR_NOBLAS (after the binding) when no BLAS is loaded. */
+at_status at_worker_apply(const at_config *config, int index, at_error *err);
+
+/* Prepares the calling process to run a job in `config`. With one worker
+ * the caller is the worker: at_worker_apply(config, 0). With more, the
+ * caller only hands out the work: its CPU mask is never changed, so the
+ * workers it forks can each take their own CPUs (with at_worker_apply),
+ * and its BLAS threads are set to config->blas_threads, which forked
+ * workers inherit. AT_ERR_NOBLAS when no BLAS is loaded. */
 at_status at_config_apply(const at_config *config, at_error *err);
 
 /* ------------------------------------------------------------- workloads */
@@ -335,28 +393,54 @@ typedef enum at_source {
 
 const char *at_source_name(at_source source);
 
+/* Which machine of the profile answered. */
+typedef enum at_match {
+    AT_MATCH_EXACT,    /* the same fingerprint: same hardware, same BLAS */
+    AT_MATCH_HARDWARE, /* the same hardware, tuned with another BLAS (or the
+                          process has none) */
+    AT_MATCH_NONE      /* no machine of this hardware: the fallback rule */
+} at_match;
+
+const char *at_match_name(at_match match);
+
 typedef struct at_query_result {
     at_config config;
     at_source source;
     double predicted_seconds; /* entry's seconds, model's prediction, or -1 */
     const at_entry *entry;    /* the entry used (ENTRY, NEAREST), else NULL */
-    char reason[160];         /* one line: why this source */
+    char reason[256];         /* one line: which machine, why this source */
+    at_match match;
+    char machine[AT_FINGERPRINT_LEN + 1]; /* the profile machine used, or "" */
 } at_query_result;
 
+/* Query flags. */
+#define AT_QUERY_STRICT 1 /* only this exact machine's tuned answers: a
+                             hardware-only match or the fallback rule fails
+                             with AT_ERR_NOMATCH, its reason as message */
+
 /* The configuration for `items` tasks of `workload` at `size` (vector
- * workloads: items is 1) on `machine`, using the profile's machine with the
- * same fingerprint. `profile` may be NULL (then the fallback rule). Fails
- * with AT_ERR_ARG for an unknown workload or non-positive size or items;
- * a profile without this machine is not an error: the result's source is
- * AT_SOURCE_FALLBACK and its reason says so. */
+ * workloads: items is 1) on `machine`. The profile's machine is the one
+ * with the same fingerprint; else one with the same hardware fingerprint
+ * (the same BLAS vendor first), and the reason names the BLAS it was tuned
+ * with; else none, and the fallback rule answers. `profile` may be NULL
+ * (the fallback rule). Every answer can run: it never has more workers
+ * than tasks, more partitions than elements, or a chunk larger than a
+ * worker's share of the tasks. Fails with AT_ERR_ARG for an unknown
+ * workload or non-positive size or items. */
 at_status at_profile_query(const at_profile *profile,
                            const at_machine *machine, const char *workload,
                            long size, long items, at_query_result *result,
                            at_error *err);
+/* The same with flags (AT_QUERY_STRICT). */
+at_status at_profile_query_flags(const at_profile *profile,
+                                 const at_machine *machine,
+                                 const char *workload, long size, long items,
+                                 int flags, at_query_result *result,
+                                 at_error *err);
 
 /* The fallback rule alone (documented in data/profile-format.md). */
-void at_fallback_config(at_workload_kind kind, long items, int usable_cpus,
-                        at_config *config);
+void at_fallback_config(at_workload_kind kind, long size, long items,
+                        int usable_cpus, at_config *config);
 
 /* Predicted seconds of `config` for the job under `model` and `costs` on a
  * machine with `usable_cpus`. Data moved per task is derived from the kind:
@@ -378,8 +462,9 @@ double at_model_predict(const at_model *model, const at_machine_costs *costs,
  * threads, CPUs workers of CPUs threads each, CPUs + 1 workers of one. Writes at most `max` configurations
  * to `out` (which may be NULL) and returns how many there are in all. */
 #define AT_SPACE_OVERSUBSCRIBE 1
-size_t at_space_enumerate(at_workload_kind kind, long items, int usable_cpus,
-                          int flags, at_config *out, size_t max);
+size_t at_space_enumerate(at_workload_kind kind, long size, long items,
+                          int usable_cpus, int flags, at_config *out,
+                          size_t max);
 
 /* -------------------------------------------------------------- executor */
 

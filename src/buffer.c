@@ -36,6 +36,7 @@ static int registry_add(const at__shared *b)
 
 at_status at_buffer_alloc(size_t bytes, void **data, at_error *err)
 {
+    AT_REQUIRE(data, err);
     if (bytes == 0)
         return at__fail(err, AT_ERR_ARG, "a shared buffer needs bytes > 0");
     int fd = memfd_create("autotune", MFD_CLOEXEC);

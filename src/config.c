@@ -55,6 +55,7 @@ static at_status parse_name(const char *const *names, int count,
 
 at_status at_mode_parse(const char *name, at_mode *mode, at_error *err)
 {
+    AT_REQUIRE(mode, err);
     int i;
     at_status s = parse_name(mode_names, COUNT(mode_names), "mode", name, &i,
                              err);
@@ -65,6 +66,7 @@ at_status at_mode_parse(const char *name, at_mode *mode, at_error *err)
 
 at_status at_transport_parse(const char *name, at_transport *t, at_error *err)
 {
+    AT_REQUIRE(t, err);
     int i;
     at_status s = parse_name(transport_names, COUNT(transport_names),
                              "transport", name, &i, err);
@@ -75,6 +77,7 @@ at_status at_transport_parse(const char *name, at_transport *t, at_error *err)
 
 at_status at_pin_parse(const char *name, at_pin *pin, at_error *err)
 {
+    AT_REQUIRE(pin, err);
     int i;
     at_status s = parse_name(pin_names, COUNT(pin_names), "pin", name, &i,
                              err);
@@ -95,6 +98,7 @@ static at_status check_range(const char *what, long v, long max,
 
 at_status at_config_check(const at_config *c, at_error *err)
 {
+    AT_REQUIRE(c, err);
     at_status s;
     if ((s = check_range("workers", c->workers, AT_MAX_WORKERS, err)) ||
         (s = check_range("blas_threads", c->blas_threads, AT_MAX_THREADS,
@@ -130,30 +134,101 @@ int at_workload_kind_of(const char *workload, at_workload_kind *kind)
     return -1;
 }
 
-/* Binds the calling process to its first `n` allowed CPUs. */
-static at_status pin_first_cpus(int n, at_error *err)
+/* ------------------------------------------------- applying a config */
+
+/* Worker `index` takes `threads` CPUs in order from `cpus` (n of them),
+ * wrapping when they are too few: the one rule of CPU sets. Writes them
+ * into `set` and returns how many distinct CPUs it holds. */
+static int assign(int index, int threads, const int *cpus, int n,
+                  cpu_set_t *set)
 {
-    cpu_set_t allowed, chosen;
+    int taken = 0;
+    CPU_ZERO(set);
+    for (int j = 0; j < threads && n > 0; j++) {
+        int cpu = cpus[((long)index * threads + j) % n];
+        if (cpu < 0 || cpu >= CPU_SETSIZE)
+            continue;
+        taken += !CPU_ISSET(cpu, set);
+        CPU_SET(cpu, set);
+    }
+    return taken;
+}
+
+int at__worker_cpus(int index, int threads, cpu_set_t *set)
+{
+    cpu_set_t allowed;
+    int n = 0, mine[CPU_SETSIZE];
+    CPU_ZERO(set);
     if (sched_getaffinity(0, sizeof allowed, &allowed) != 0)
-        return at__fail(err, AT_ERR_SYSTEM, "sched_getaffinity failed");
-    CPU_ZERO(&chosen);
-    for (int cpu = 0, taken = 0; cpu < CPU_SETSIZE && taken < n; cpu++)
-        if (CPU_ISSET(cpu, &allowed)) {
-            CPU_SET(cpu, &chosen);
-            taken++;
-        }
-    if (sched_setaffinity(0, sizeof chosen, &chosen) != 0)
-        return at__fail(err, AT_ERR_SYSTEM, "sched_setaffinity failed");
+        return 0;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &allowed))
+            mine[n++] = c;
+    return assign(index, threads, mine, n, set);
+}
+
+static at_status check_worker(const at_config *config, int index,
+                              at_error *err)
+{
+    at_status s = at_config_check(config, err);
+    if (s == AT_OK && (index < 0 || index >= config->workers))
+        s = at__fail(err, AT_ERR_ARG,
+                     "worker index must be from 0 to %d, got %d",
+                     config->workers - 1, index);
+    return s;
+}
+
+at_status at_worker_cpus(const at_config *config, int index,
+                         const int *allowed, int n_allowed, int *cpus,
+                         int max, int *count, at_error *err)
+{
+    AT_REQUIRE(config, err);
+    AT_REQUIRE(count, err);
+    at_status s = check_worker(config, index, err);
+    if (s == AT_OK && ((max > 0 && !cpus) || max < 0 ||
+                       (allowed && n_allowed < 1)))
+        s = at__fail(err, AT_ERR_ARG,
+                     "at_worker_cpus: room for %d CPUs at cpus, or %d "
+                     "allowed CPUs",
+                     max, n_allowed);
+    if (s != AT_OK)
+        return s;
+    cpu_set_t set;
+    int n = 0;
+    if (config->pin == AT_PIN_CORES && allowed)
+        n = assign(index, config->blas_threads, allowed, n_allowed, &set);
+    else if (config->pin == AT_PIN_CORES)
+        n = at__worker_cpus(index, config->blas_threads, &set);
+    for (int c = 0, k = 0; c < CPU_SETSIZE && k < n && k < max; c++)
+        if (n && CPU_ISSET(c, &set))
+            cpus[k++] = c;
+    *count = n;
     return AT_OK;
+}
+
+at_status at_worker_apply(const at_config *config, int index, at_error *err)
+{
+    AT_REQUIRE(config, err);
+    at_status s = check_worker(config, index, err);
+    if (s != AT_OK)
+        return s;
+    if (config->pin == AT_PIN_CORES) {
+        cpu_set_t set;
+        at__worker_cpus(index, config->blas_threads, &set);
+        if (sched_setaffinity(0, sizeof set, &set) != 0)
+            return at__fail(err, AT_ERR_SYSTEM,
+                            "cannot bind worker %d to its CPUs", index);
+    }
+    return at_blas_set_threads(config->blas_threads, err);
 }
 
 at_status at_config_apply(const at_config *config, at_error *err)
 {
+    AT_REQUIRE(config, err);
+    if (config->workers == 1)
+        return at_worker_apply(config, 0, err);
+    /* The caller of a pool only hands out work: pinning it would pin
+     * every worker it forks to the same CPUs. */
     at_status s = at_config_check(config, err);
-    if (s != AT_OK)
-        return s;
-    if (config->pin == AT_PIN_CORES &&
-        (s = pin_first_cpus(config->blas_threads, err)) != AT_OK)
-        return s;
-    return at_blas_set_threads(config->blas_threads, err);
+    return s ? s : at_blas_set_threads(config->blas_threads, err);
 }

@@ -87,9 +87,11 @@ void at__fail_first(at_status *first, at_error *err, at_status code,
 
 char *at_error_format(const at_error *err, char *buf, size_t size)
 {
-    if (size == 0)
+    if (size == 0 || !buf)
         return buf;
-    if (!err->file[0])
+    if (!err)
+        snprintf(buf, size, "(no error)");
+    else if (!err->file[0])
         snprintf(buf, size, "%s", err->message);
     else if (err->line <= 0)
         snprintf(buf, size, "%s: %s", err->file, err->message);

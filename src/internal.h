@@ -6,6 +6,7 @@
 
 #include "autotune.h"
 
+#include <sched.h>
 #include <stdarg.h>
 
 #if defined(__GNUC__)
@@ -13,6 +14,16 @@
 #else
 #define AT_PRINTF(f, a)
 #endif
+
+/* The NULL rule of the public functions, stated once: an argument the
+ * caller must give is checked first, and its absence fails with
+ * AT_ERR_ARG and "FUNCTION: ARGUMENT is NULL". */
+#define AT_REQUIRE(arg, err)                                                \
+    do {                                                                    \
+        if (!(arg))                                                         \
+            return at__fail((err), AT_ERR_ARG, "%s: %s is NULL", __func__,  \
+                            #arg);                                          \
+    } while (0)
 
 /* Fills *err (if not NULL) and returns code: `return at__fail(err, ...)`. */
 at_status at__fail(at_error *err, at_status code, const char *fmt, ...)
@@ -39,8 +50,21 @@ void at__strlcpy(char *dst, const char *src, size_t size);
  * CPUs (rounded up), or 0 when there is no limit. */
 int at__cgroup_cpu_limit(const char *cgroup_root, const char *proc_cgroup);
 
+/* The CPUs of worker `index` with `threads` each: taken in order from the
+ * calling thread's affinity mask, disjoint while index x threads fits it,
+ * wrapping beyond. Returns how many CPUs the set holds. */
+int at__worker_cpus(int index, int threads, cpu_set_t *set);
+
 /* The BLAS identity of the process, filled into m's blas_* fields. */
 void at__blas_identify(at_machine *m);
+
+/* The configuration of the query's search space (at_space_enumerate(kind,
+ * size, items, cpus, 0, ...)) with the least time under at_model_predict,
+ * found without materialising the space (src/argmin.c). Ties go to the
+ * configuration enumerated first. Returns 0 when the space is empty. */
+int at__model_argmin(const at_model *model, const at_machine_costs *costs,
+                     int cpus, at_workload_kind kind, long size, long items,
+                     at_config *best, double *seconds);
 
 /* Name tables for the knobs. */
 int at__lookup_name(const char *const *names, int count, const char *name);

@@ -176,16 +176,22 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 
 void at_machine_fingerprint(at_machine *m)
 {
-    /* The canonical text of the identity fields; changing it changes every
-     * fingerprint, so it carries its own version tag. */
-    char text[1024];
-    snprintf(text, sizeof text,
-             "autotune-fingerprint-1|%s|%s|%d|%d|%d|%d|%ld|%ld|%ld|%s|%s|%s|%s",
-             m->cpu_model, m->arch, m->usable_cpus, m->cores, m->sockets,
-             m->numa_nodes, m->l1d_kb, m->l2_kb, m->l3_kb, m->blas_vendor,
-             m->blas_version, m->blas_corename, m->blas_threading);
+    if (!m)
+        return;
+    /* The canonical texts of the identity fields; changing one changes
+     * every fingerprint, so each carries its own version tag. */
+    char cpu[768], text[1024];
+    snprintf(cpu, sizeof cpu, "%s|%s|%d|%d|%d|%d|%ld|%ld|%ld", m->cpu_model,
+             m->arch, m->usable_cpus, m->cores, m->sockets, m->numa_nodes,
+             m->l1d_kb, m->l2_kb, m->l3_kb);
+    snprintf(text, sizeof text, "autotune-fingerprint-1|%s|%s|%s|%s|%s", cpu,
+             m->blas_vendor, m->blas_version, m->blas_corename,
+             m->blas_threading);
     uint64_t h = fnv1a(UINT64_C(0xcbf29ce484222325), text);
     snprintf(m->fingerprint, sizeof m->fingerprint, "%016" PRIx64, h);
+    snprintf(text, sizeof text, "autotune-hardware-1|%s", cpu);
+    h = fnv1a(UINT64_C(0xcbf29ce484222325), text);
+    snprintf(m->hardware, sizeof m->hardware, "%016" PRIx64, h);
 }
 
 /* ------------------------------------------------------------- topology */
@@ -253,6 +259,7 @@ static at_status read_topology(at_machine *m, at_error *err)
 
 at_status at_machine_detect(at_machine *out, at_error *err)
 {
+    AT_REQUIRE(out, err);
     at_machine m;
     memset(&m, 0, sizeof m);
     at_status s = read_topology(&m, err);

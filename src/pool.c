@@ -83,23 +83,9 @@ void at__describe_tasks(const at_job *job, long first, long n, char *buf,
         snprintf(buf, size, "%ss %ld-%ld", what, first, first + n - 1);
 }
 
-void at__worker_cpus(int index, int threads, cpu_set_t *set)
-{
-    cpu_set_t allowed;
-    int cpus[CPU_SETSIZE], n = 0;
-    CPU_ZERO(set);
-    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0)
-        return;
-    for (int c = 0; c < CPU_SETSIZE; c++)
-        if (CPU_ISSET(c, &allowed))
-            cpus[n++] = c;
-    for (int j = 0; j < threads && n > 0; j++)
-        CPU_SET(cpus[(index * threads + j) % n], set);
-}
-
 /* ------------------------------------------------------- checking a job */
 
-static at_status check_job(const at_job *job, long *tasks, at_error *err)
+at_status at__check_job(const at_job *job, long *tasks, at_error *err)
 {
     if (job->kind != AT_KIND_BATCH && job->kind != AT_KIND_VECTOR)
         return at__fail(err, AT_ERR_ARG, "job kind out of range");
@@ -269,6 +255,8 @@ static at_status inline_start(at_pool *pool, at_error *err)
 at_status at_pool_create(const at_config *config, at_pool **out,
                          at_error *err)
 {
+    AT_REQUIRE(config, err);
+    AT_REQUIRE(out, err);
     at_status s = at_config_check(config, err);
     if (s != AT_OK)
         return s;
@@ -309,19 +297,22 @@ void at_pool_free(at_pool *pool)
 
 double at_pool_start_seconds(const at_pool *pool)
 {
-    return pool->start_seconds;
+    return pool ? pool->start_seconds : 0;
 }
 
 void at_pool_cancel(at_pool *pool)
 {
-    pool->cancelled = 1;
+    if (pool)
+        pool->cancelled = 1;
 }
 
 at_status at_pool_run(at_pool *pool, const at_job *job, at_job_stats *stats,
                       at_error *err)
 {
+    AT_REQUIRE(pool, err);
+    AT_REQUIRE(job, err);
     job_view v = {job, 0, 0, NULL, NULL, {-1, 0, 0, -1}, {-1, 0, 0, -1}};
-    at_status s = check_job(job, &v.tasks, err);
+    at_status s = at__check_job(job, &v.tasks, err);
     if (s != AT_OK)
         return s;
     v.chunks = (v.tasks + job->chunk_size - 1) / job->chunk_size;

@@ -42,6 +42,9 @@ typedef struct job_view {
 /* The units [*lo, *hi) of tasks [first, first + n). */
 void at__task_units(const at_job *job, long tasks, long first, long n,
                     long *lo, long *hi);
+/* What at_pool_run checks of a job before it runs (its data is not read);
+ * sets *tasks. */
+at_status at__check_job(const at_job *job, long *tasks, at_error *err);
 /* The tasks of chunk k: [*first, *first + *n). */
 void at__chunk_tasks(const job_view *v, long k, long *first, long *n);
 /* Runs tasks [first, first + n) reading `in` and writing `out`, which
@@ -51,10 +54,6 @@ long at__run_tasks(const at_job *job, long tasks, long first, long n,
 /* "items 4-7" / "partitions 2-3" / "item 5" for messages. */
 void at__describe_tasks(const at_job *job, long first, long n, char *buf,
                         size_t size);
-
-/* CPUs for worker `index` of `workers` with `threads` each, taken in
- * order from the usable set (wrapping when the CPUs are too few). */
-void at__worker_cpus(int index, int threads, cpu_set_t *set);
 
 double at__now(void);
 

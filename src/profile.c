@@ -20,6 +20,7 @@ static void *append(void **array, size_t *count, size_t elem)
 
 at_status at_profile_new(at_profile **out, at_error *err)
 {
+    AT_REQUIRE(out, err);
     at_profile *p = calloc(1, sizeof *p);
     if (!p)
         return at__fail(err, AT_ERR_NOMEM, "out of memory");
@@ -66,7 +67,7 @@ const at_machine_profile *at_profile_machine_at(const at_profile *p,
 const at_machine_profile *at_profile_find_machine(const at_profile *p,
                                                   const char *fingerprint)
 {
-    for (size_t i = 0; p && i < p->n_machines; i++)
+    for (size_t i = 0; p && fingerprint && i < p->n_machines; i++)
         if (strcmp(p->machines[i].machine.fingerprint, fingerprint) == 0)
             return &p->machines[i];
     return NULL;
@@ -75,7 +76,7 @@ const at_machine_profile *at_profile_find_machine(const at_profile *p,
 const at_workload_profile *
 at_machine_profile_workload(const at_machine_profile *mp, const char *name)
 {
-    for (size_t i = 0; mp && i < mp->n_workloads; i++)
+    for (size_t i = 0; mp && name && i < mp->n_workloads; i++)
         if (strcmp(mp->workloads[i].name, name) == 0)
             return &mp->workloads[i];
     return NULL;
@@ -115,6 +116,8 @@ void at__entries_sort(at_workload_profile *wp)
 at_status at_profile_add_machine(at_profile *p, const at_machine *m,
                                  at_error *err)
 {
+    AT_REQUIRE(p, err);
+    AT_REQUIRE(m, err);
     at_machine_profile *mp =
         (at_machine_profile *)at_profile_find_machine(p, m->fingerprint);
     if (!mp) {
@@ -123,6 +126,10 @@ at_status at_profile_add_machine(at_profile *p, const at_machine *m,
             return at__fail(err, AT_ERR_NOMEM, "out of memory");
     }
     mp->machine = *m;
+    /* the hardware fingerprint is derived: never trust the caller's */
+    at_machine derived = *m;
+    at_machine_fingerprint(&derived);
+    memcpy(mp->machine.hardware, derived.hardware, sizeof derived.hardware);
     return AT_OK;
 }
 
@@ -154,6 +161,9 @@ static at_status workload_for(at_profile *p, const char *fingerprint,
 at_status at_profile_set_costs(at_profile *p, const char *fingerprint,
                                const at_machine_costs *costs, at_error *err)
 {
+    AT_REQUIRE(p, err);
+    AT_REQUIRE(fingerprint, err);
+    AT_REQUIRE(costs, err);
     at_machine_profile *mp;
     at_status s = machine_for(p, fingerprint, &mp, err);
     if (s == AT_OK) {
@@ -175,6 +185,10 @@ at_status at_profile_set_entry(at_profile *p, const char *fingerprint,
                                const char *workload, const at_entry *e,
                                at_error *err)
 {
+    AT_REQUIRE(p, err);
+    AT_REQUIRE(fingerprint, err);
+    AT_REQUIRE(workload, err);
+    AT_REQUIRE(e, err);
     /* Check everything before workload_for, which may add the workload. */
     at_status s = at_config_check(&e->best, err);
     if (s != AT_OK)
@@ -201,6 +215,10 @@ at_status at_profile_set_model(at_profile *p, const char *fingerprint,
                                const char *workload, const at_model *model,
                                at_error *err)
 {
+    AT_REQUIRE(p, err);
+    AT_REQUIRE(fingerprint, err);
+    AT_REQUIRE(workload, err);
+    AT_REQUIRE(model, err);
     at_workload_profile *wp;
     at_status s = workload_for(p, fingerprint, workload, &wp, err);
     if (s != AT_OK)
@@ -222,6 +240,10 @@ at_status at_profile_add_sample(at_profile *p, const char *fingerprint,
                                 const char *workload, const at_sample *smp,
                                 at_error *err)
 {
+    AT_REQUIRE(p, err);
+    AT_REQUIRE(fingerprint, err);
+    AT_REQUIRE(workload, err);
+    AT_REQUIRE(smp, err);
     at_workload_profile *wp;
     at_status s = workload_for(p, fingerprint, workload, &wp, err);
     if (s != AT_OK)
@@ -329,6 +351,8 @@ static at_status merge_machine(at_profile *into, const at_machine_profile *sm,
 at_status at_profile_merge(at_profile *into, const at_profile *from,
                            at_error *err)
 {
+    AT_REQUIRE(into, err);
+    AT_REQUIRE(from, err);
     at_profile *work;
     at_status s = at__profile_copy(into, &work, err);
     for (size_t i = 0; s == AT_OK && i < from->n_machines; i++)
@@ -408,6 +432,8 @@ static int machine_equal(const at_machine *a, const at_machine *b)
 
 int at_profile_equal(const at_profile *a, const at_profile *b)
 {
+    if (!a || !b)
+        return a == b;
     if (a->n_machines != b->n_machines)
         return 0;
     for (size_t i = 0; i < a->n_machines; i++) {

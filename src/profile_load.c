@@ -647,12 +647,14 @@ static const field machine_fields[] = {
 };
 
 /* The stored fingerprint must be the hash of the stored identity: a hand
- * edit of one without the other would silently match the wrong machine. */
+ * edit of one without the other would silently match the wrong machine.
+ * The hardware fingerprint is derived, never stored. */
 static at_status check_fingerprint(ctx *c, yaml_node_t *node,
-                                   const at_machine_profile *mp)
+                                   at_machine_profile *mp)
 {
     at_machine m = mp->machine;
     at_machine_fingerprint(&m);
+    memcpy(mp->machine.hardware, m.hardware, sizeof m.hardware);
     if (strcmp(m.fingerprint, mp->machine.fingerprint) == 0)
         return AT_OK;
     return fail_node(c, value_of(c, node, "fingerprint"), "fingerprint",
@@ -823,6 +825,8 @@ at_status at_profile_load_string(const char *yaml, size_t length,
                                  const char *name, at_profile **out,
                                  at_error *err)
 {
+    AT_REQUIRE(yaml, err);
+    AT_REQUIRE(out, err);
     ctx c = {name ? name : "<string>", NULL, err, NULL, AT_KIND_BATCH};
     yaml_document_t doc;
     at_status s = load_document(&c, yaml, length, &doc);
@@ -849,6 +853,8 @@ at_status at_profile_load_string(const char *yaml, size_t length,
 
 at_status at_profile_load(const char *path, at_profile **out, at_error *err)
 {
+    AT_REQUIRE(path, err);
+    AT_REQUIRE(out, err);
     FILE *f = fopen(path, "rb");
     if (!f)
         return at__fail_at(err, AT_ERR_IO, path, 0, 0, "", "cannot open: %s",

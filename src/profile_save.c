@@ -287,6 +287,8 @@ static void emit_machine(out *o, const at_machine_profile *mp)
 at_status at_profile_to_string(const at_profile *p, char **result,
                                at_error *err)
 {
+    AT_REQUIRE(p, err);
+    AT_REQUIRE(result, err);
     out o;
     memset(&o, 0, sizeof o);
     if (!yaml_emitter_initialize(&o.em))
@@ -384,6 +386,8 @@ static at_status write_atomically(const char *path, const char *data,
 at_status at_profile_save(const at_profile *p, const char *path,
                           at_error *err)
 {
+    AT_REQUIRE(p, err);
+    AT_REQUIRE(path, err);
     char *yaml;
     at_status s = at_profile_to_string(p, &yaml, err);
     if (s != AT_OK)
@@ -439,6 +443,8 @@ static at_status lock_profile(const char *path, int *fd, at_error *err)
 at_status at_profile_merge_into_file(const at_profile *from, const char *path,
                                      at_error *err)
 {
+    AT_REQUIRE(from, err);
+    AT_REQUIRE(path, err);
     int lock_fd;
     at_status s = make_parent_dirs(path, err);
     if (s == AT_OK)

@@ -50,6 +50,8 @@ double at_model_predict(const at_model *m, const at_machine_costs *costs,
                         int cpus, at_workload_kind kind, long size,
                         long items, const at_config *cfg)
 {
+    if (!m || !cfg)
+        return -1;
     double P = cpus > 0 ? cpus : 1, w = cfg->workers, t = cfg->blas_threads;
     /* A vector job is a batch of `partitions` tasks of size/partitions. */
     double tasks = kind == AT_KIND_VECTOR ? cfg->partitions : (double)items;
@@ -91,19 +93,25 @@ double at_model_predict(const at_model *m, const at_machine_costs *costs,
 
 /* ------------------------------------------------------------- fallback */
 
-void at_fallback_config(at_workload_kind kind, long items, int cpus,
-                        at_config *c)
+void at_fallback_config(at_workload_kind kind, long size, long items,
+                        int cpus, at_config *c)
 {
+    if (!c)
+        return;
     if (cpus < 1)
         cpus = 1;
-    *c = (at_config){1, AT_MODE_PROCESS, cpus, 1, 1, AT_TRANSPORT_SHM,
-                     AT_PIN_NONE};
+    *c = (at_config){.workers = 1, .mode = AT_MODE_PROCESS,
+                     .blas_threads = cpus, .chunk_size = 1, .partitions = 1,
+                     .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE};
     if (kind == AT_KIND_VECTOR) {
-        if (cpus == 1)
+        if (cpus == 1 || size < 2)
             return;
         /* one partition per worker and BLAS threads off: exp is not BLAS */
-        *c = (at_config){cpus, AT_MODE_PROCESS, 1, 1, cpus,
-                         AT_TRANSPORT_SHM, AT_PIN_CORES};
+        int workers = size < cpus ? (int)size : cpus;
+        *c = (at_config){.workers = workers, .mode = AT_MODE_PROCESS,
+                         .blas_threads = 1, .chunk_size = 1,
+                         .partitions = workers,
+                         .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_CORES};
         return;
     }
     if (items < 2 || cpus == 1)
@@ -113,11 +121,18 @@ void at_fallback_config(at_workload_kind kind, long items, int cpus,
     c->workers = (int)(items < cpus ? items : cpus);
     c->blas_threads = cpus / c->workers;
     long chunk = items / (4L * c->workers);
-    c->chunk_size = chunk < 1 ? 1 : (int)chunk;
+    c->chunk_size = chunk < 1 ? 1 : chunk > AT_MAX_CHUNK ? AT_MAX_CHUNK
+                                                         : (int)chunk;
     c->pin = AT_PIN_CORES;
 }
 
 /* ---------------------------------------------------------------- query */
+
+const char *at_match_name(at_match match)
+{
+    static const char *const names[] = {"exact", "hardware", "none"};
+    return (unsigned)match < 3 ? names[match] : "?";
+}
 
 static const at_entry *exact_entry(const at_workload_profile *wp, long size,
                                    long items)
@@ -155,61 +170,129 @@ static const at_entry *nearest_entry(const at_workload_profile *wp,
     return best;
 }
 
-/* A configuration taken from another job must still fit this one. */
-static void fit_to_job(at_config *c, at_workload_kind kind, long items)
+/* Every answer must run on its job (at_pool_run's checks): no more
+ * partitions than elements, workers than tasks, or a chunk larger than a
+ * worker's share. A configuration taken from another job (nearest) or a
+ * rule (fallback) may need it; a measured one never does. */
+static void fit_to_job(at_config *c, at_workload_kind kind, long size,
+                       long items)
 {
-    long tasks = kind == AT_KIND_VECTOR ? c->partitions : items;
-    if (c->chunk_size > tasks)
-        c->chunk_size = (int)tasks;
+    long tasks = items;
+    if (kind == AT_KIND_VECTOR) {
+        if (c->partitions > size)
+            c->partitions = (int)size;
+        tasks = c->partitions;
+    } else
+        c->partitions = 1;
+    if (c->workers > tasks)
+        c->workers = (int)tasks;
+    long share = (tasks + c->workers - 1) / c->workers;
+    if (c->chunk_size > share)
+        c->chunk_size = (int)share;
 }
 
-/* Ranks the whole search space by the model; 0 when out of memory. */
+/* Ranks the search space by the model; 0 when the space is empty. */
 static int model_pick(const at_machine_profile *mp,
                       const at_workload_profile *wp, at_workload_kind kind,
                       long size, long items, at_query_result *r)
 {
-    int cpus = mp->machine.usable_cpus;
-    size_t n = at_space_enumerate(kind, items, cpus, 0, NULL, 0);
-    at_config *space = malloc(n * sizeof *space);
-    if (!space)
-        return 0;
-    at_space_enumerate(kind, items, cpus, 0, space, n);
-    double best = HUGE_VAL;
-    for (size_t i = 0; i < n; i++) {
-        double t = at_model_predict(&wp->model,
-                                    mp->has_costs ? &mp->costs : NULL, cpus,
-                                    kind, size, items, &space[i]);
-        if (t < best) {
-            best = t;
-            r->config = space[i];
+    return at__model_argmin(&wp->model, mp->has_costs ? &mp->costs : NULL,
+                            mp->machine.usable_cpus, kind, size, items,
+                            &r->config, &r->predicted_seconds);
+}
+
+/* The machine of the profile that answers for `me`: the same fingerprint,
+ * else the same hardware (the same BLAS vendor first), else NULL. */
+static const at_machine_profile *match_machine(const at_profile *p,
+                                               const at_machine *me,
+                                               at_match *match)
+{
+    const at_machine_profile *mp = at_profile_find_machine(p, me->fingerprint);
+    *match = AT_MATCH_EXACT;
+    if (mp)
+        return mp;
+    at_machine mine = *me, theirs;
+    at_machine_fingerprint(&mine); /* the caller's hash may be stale */
+    for (int same_vendor = 1; same_vendor >= 0; same_vendor--)
+        for (size_t i = 0; i < at_profile_machine_count(p); i++) {
+            theirs = at_profile_machine_at(p, i)->machine;
+            at_machine_fingerprint(&theirs);
+            if (strcmp(theirs.hardware, mine.hardware) == 0 &&
+                (!same_vendor ||
+                 strcmp(theirs.blas_vendor, mine.blas_vendor) == 0)) {
+                *match = AT_MATCH_HARDWARE;
+                return at_profile_machine_at(p, i);
+            }
         }
+    *match = AT_MATCH_NONE;
+    return NULL;
+}
+
+/* The source and its reason, from the workload's tuned data or the rule. */
+static void answer(const at_workload_profile *wp, at_workload_kind kind,
+                   long size, long items, const at_machine_profile *mp,
+                   int cpus, at_query_result *r, char *why, size_t n)
+{
+    const at_entry *e;
+    if (!wp || (!wp->has_model && wp->n_entries == 0)) {
+        at_fallback_config(kind, size, items, cpus, &r->config);
+        r->source = AT_SOURCE_FALLBACK;
+        snprintf(why, n, "the fallback rule");
+    } else if ((e = exact_entry(wp, size, items)) != NULL) {
+        r->config = e->best;
+        r->source = AT_SOURCE_ENTRY;
+        r->entry = e;
+        r->predicted_seconds = e->seconds;
+        snprintf(why, n, "measured at size %ld, items %ld", size, items);
+    } else if (wp->has_model && model_pick(mp, wp, kind, size, items, r)) {
+        r->source = AT_SOURCE_MODEL;
+        snprintf(why, n,
+                 "model %s (held-out error %.1f%%) over the search space",
+                 AT_MODEL_FORM, 100 * wp->model.error);
+    } else {
+        e = nearest_entry(wp, size, items);
+        r->config = e->best;
+        r->source = AT_SOURCE_NEAREST;
+        r->entry = e;
+        snprintf(why, n,
+                 "no model; nearest measured entry is size %ld, items %ld",
+                 e->size, e->items);
     }
-    free(space);
-    r->predicted_seconds = best;
-    return n > 0;
+    fit_to_job(&r->config, kind, size, items);
 }
 
-static void fallback(at_query_result *r, at_workload_kind kind, long items,
-                     int cpus, const char *fmt, ...) AT_PRINTF(5, 6);
-
-static void fallback(at_query_result *r, at_workload_kind kind, long items,
-                     int cpus, const char *fmt, ...)
+/* The reason: the source's own, and for anything but the exact machine,
+ * which machine answered and why it is not this process's. */
+static void explain(at_query_result *r, const at_profile *profile,
+                    const at_machine *me, const at_machine_profile *mp,
+                    const char *workload, const char *why)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    at_fallback_config(kind, items, cpus, &r->config);
-    r->source = AT_SOURCE_FALLBACK;
-    vsnprintf(r->reason, sizeof r->reason, fmt, ap);
-    va_end(ap);
+    const at_machine *t = mp ? &mp->machine : NULL;
+    if (!profile)
+        snprintf(r->reason, sizeof r->reason, "no profile: %s", why);
+    else if (!mp)
+        snprintf(r->reason, sizeof r->reason,
+                 "no machine with fingerprint %s or this hardware in the "
+                 "profile: %s",
+                 me->fingerprint, why);
+    else if (r->match == AT_MATCH_HARDWARE)
+        snprintf(r->reason, sizeof r->reason,
+                 "same hardware as machine %s, tuned with %.16s %.12s "
+                 "(%.16s), not this process's %.16s %.12s: %.100s",
+                 t->fingerprint, t->blas_vendor, t->blas_version,
+                 t->blas_corename, me->blas_vendor, me->blas_version, why);
+    else if (r->source == AT_SOURCE_FALLBACK)
+        snprintf(r->reason, sizeof r->reason,
+                 "nothing tuned for workload '%s' on this machine: %s",
+                 workload, why);
+    else
+        snprintf(r->reason, sizeof r->reason, "%s", why);
 }
 
-at_status at_profile_query(const at_profile *profile,
-                           const at_machine *machine, const char *workload,
-                           long size, long items, at_query_result *result,
-                           at_error *err)
+static at_status check_query(const char *workload, long size, long items,
+                             at_workload_kind *kind, at_error *err)
 {
-    at_workload_kind kind;
-    if (at_workload_kind_of(workload, &kind) != 0)
+    if (at_workload_kind_of(workload, kind) != 0)
         return at__fail(err, AT_ERR_ARG,
                         "unknown workload '%s' (known: inv, svd, gemm, exp)",
                         workload ? workload : "(null)");
@@ -217,54 +300,54 @@ at_status at_profile_query(const at_profile *profile,
         return at__fail(err, AT_ERR_ARG,
                         "size and items must be positive, got %ld and %ld",
                         size, items);
-    if (kind == AT_KIND_VECTOR && items != 1)
+    if (*kind == AT_KIND_VECTOR && items != 1)
         return at__fail(err, AT_ERR_ARG,
                         "a vector workload has one item, got %ld", items);
-    at_query_result r = {.predicted_seconds = -1};
+    return AT_OK;
+}
+
+at_status at_profile_query_flags(const at_profile *profile,
+                                 const at_machine *machine,
+                                 const char *workload, long size, long items,
+                                 int flags, at_query_result *result,
+                                 at_error *err)
+{
+    AT_REQUIRE(machine, err);
+    AT_REQUIRE(workload, err);
+    AT_REQUIRE(result, err);
+    at_workload_kind kind;
+    at_status s = check_query(workload, size, items, &kind, err);
+    if (s != AT_OK)
+        return s;
+    at_query_result r = {.predicted_seconds = -1, .match = AT_MATCH_NONE};
     const at_machine_profile *mp =
-        profile ? at_profile_find_machine(profile, machine->fingerprint)
-                : NULL;
-    const at_workload_profile *wp =
-        mp ? at_machine_profile_workload(mp, workload) : NULL;
-    const at_entry *e;
-    if (!profile)
-        fallback(&r, kind, items, machine->usable_cpus,
-                 "no profile: the fallback rule");
-    else if (!mp)
-        fallback(&r, kind, items, machine->usable_cpus,
-                 "no machine with fingerprint %s in the profile",
-                 machine->fingerprint);
-    else if (!wp || (!wp->has_model && wp->n_entries == 0))
-        fallback(&r, kind, items, machine->usable_cpus,
-                 "nothing tuned for workload '%s' on this machine",
-                 workload);
-    else if ((e = exact_entry(wp, size, items)) != NULL) {
-        r.config = e->best;
-        r.source = AT_SOURCE_ENTRY;
-        r.entry = e;
-        r.predicted_seconds = e->seconds;
-        snprintf(r.reason, sizeof r.reason,
-                 "measured at size %ld, items %ld", size, items);
-    } else if (wp->has_model &&
-               model_pick(mp, wp, kind, size, items, &r)) {
-        r.source = AT_SOURCE_MODEL;
-        snprintf(r.reason, sizeof r.reason,
-                 "model %s (held-out error %.1f%%) over the search space",
-                 AT_MODEL_FORM, 100 * wp->model.error);
-    } else {
-        e = nearest_entry(wp, size, items);
-        r.config = e->best;
-        fit_to_job(&r.config, kind, items);
-        r.source = AT_SOURCE_NEAREST;
-        r.entry = e;
-        snprintf(r.reason, sizeof r.reason,
-                 "no model; nearest measured entry is size %ld, items %ld",
-                 e->size, e->items);
-    }
-    at__verbose("query %s size %ld items %ld: %s (%s)", workload, size,
-                items, at_source_name(r.source), r.reason);
+        profile ? match_machine(profile, machine, &r.match) : NULL;
+    if (mp)
+        at__strlcpy(r.machine, mp->machine.fingerprint, sizeof r.machine);
+    char why[160];
+    answer(mp ? at_machine_profile_workload(mp, workload) : NULL, kind, size,
+           items, mp, machine->usable_cpus, &r, why, sizeof why);
+    explain(&r, profile, machine, mp, workload, why);
+    at__verbose("query %s size %ld items %ld: %s, %s machine (%s)", workload,
+                size, items, at_source_name(r.source), at_match_name(r.match),
+                r.reason);
+    if ((flags & AT_QUERY_STRICT) &&
+        (r.match != AT_MATCH_EXACT || r.source == AT_SOURCE_FALLBACK))
+        return at__fail(err, AT_ERR_NOMATCH, "strict: %s", r.reason);
     *result = r;
     return AT_OK;
+}
+
+at_status at_profile_query(const at_profile *profile,
+                           const at_machine *machine, const char *workload,
+                           long size, long items, at_query_result *result,
+                           at_error *err)
+{
+    AT_REQUIRE(machine, err);
+    AT_REQUIRE(workload, err);
+    AT_REQUIRE(result, err);
+    return at_profile_query_flags(profile, machine, workload, size, items, 0,
+                                  result, err);
 }
 
 /* ---------------------------------------------------------- search path */
@@ -276,6 +359,7 @@ const char *at_profile_system_path(void)
 
 at_status at_profile_user_path(char *buf, size_t size, at_error *err)
 {
+    AT_REQUIRE(buf, err);
     const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
     int n;
     if (xdg && xdg[0] == '/')
@@ -292,6 +376,7 @@ at_status at_profile_user_path(char *buf, size_t size, at_error *err)
 
 at_status at_profile_find(char *buf, size_t size, at_error *err)
 {
+    AT_REQUIRE(buf, err);
     const char *env = getenv("AUTOTUNE_PROFILE");
     if (env && env[0]) {
         if (access(env, R_OK) != 0)

@@ -28,10 +28,21 @@ static void vary_chunk(sink *s, at_config c, long tasks)
     }
 }
 
+/* A vector of `size` elements in workers x 1, 2, 4 ... 64 partitions,
+ * never more partitions than elements. */
+static void vary_partitions(sink *s, at_config c, long size)
+{
+    long limit = size < AT_MAX_PARTITIONS ? size : AT_MAX_PARTITIONS;
+    for (long m = 1; m <= 64 && c.workers * m <= limit; m *= 2) {
+        c.partitions = (int)(c.workers * m);
+        vary_chunk(s, c, c.partitions);
+    }
+}
+
 /* Mode, transport and pinning for a pool of c.workers > 1. Thread workers
  * share memory, so their transport is always shm. */
 static void vary_pool(sink *s, at_config c, at_workload_kind kind,
-                      long items)
+                      long size, long items)
 {
     static const at_pin pins[] = {AT_PIN_NONE, AT_PIN_CORES};
     for (int p = 0; p < 2; p++) {
@@ -43,22 +54,14 @@ static void vary_pool(sink *s, at_config c, at_workload_kind kind,
                 vary_chunk(s, c, items);
                 continue;
             }
-            for (int m = 1; m <= 64 && c.workers * m <= AT_MAX_PARTITIONS;
-                 m *= 2) {
-                c.partitions = c.workers * m;
-                vary_chunk(s, c, c.partitions);
-            }
+            vary_partitions(s, c, size);
         }
         c.mode = AT_MODE_THREAD;
         c.transport = AT_TRANSPORT_SHM;
         if (kind == AT_KIND_BATCH)
             vary_chunk(s, c, items);
         else
-            for (int m = 1; m <= 64 && c.workers * m <= AT_MAX_PARTITIONS;
-                 m *= 2) {
-                c.partitions = c.workers * m;
-                vary_chunk(s, c, c.partitions);
-            }
+            vary_partitions(s, c, size);
     }
 }
 
@@ -73,22 +76,22 @@ static void vary_serial(sink *s, int threads)
     put(s, &c);
 }
 
-static void vary_workers(sink *s, at_workload_kind kind, long items,
-                         int workers, int threads)
+static void vary_workers(sink *s, at_workload_kind kind, long size,
+                         long items, int workers, int threads)
 {
     if (workers == 1) {
         vary_serial(s, threads);
         return;
     }
-    if (kind == AT_KIND_BATCH && workers > items)
+    if (workers > (kind == AT_KIND_BATCH ? items : size))
         return; /* idle workers: never better than fewer */
     at_config c = {workers, AT_MODE_PROCESS, threads, 1, 1,
                    AT_TRANSPORT_PIPE, AT_PIN_NONE};
-    vary_pool(s, c, kind, items);
+    vary_pool(s, c, kind, size, items);
 }
 
-size_t at_space_enumerate(at_workload_kind kind, long items, int cpus,
-                          int flags, at_config *out, size_t max)
+size_t at_space_enumerate(at_workload_kind kind, long size, long items,
+                          int cpus, int flags, at_config *out, size_t max)
 {
     sink s = {out, max, 0};
     if (cpus < 1)
@@ -97,15 +100,15 @@ size_t at_space_enumerate(at_workload_kind kind, long items, int cpus,
         items = 1;
     for (int w = 1; w <= cpus; w++)
         for (int t = 1; w * t <= cpus; t++)
-            vary_workers(&s, kind, items, w, t);
+            vary_workers(&s, kind, size, items, w, t);
     if (flags & AT_SPACE_OVERSUBSCRIBE) {
         /* BLAS threads beyond the CPUs in one process; every worker with
          * all CPUs' threads (the naive pool's mistake); one worker more
          * than there are CPUs */
         vary_serial(&s, 2 * cpus);
         if (cpus > 1)
-            vary_workers(&s, kind, items, cpus, cpus);
-        vary_workers(&s, kind, items, cpus + 1, 1);
+            vary_workers(&s, kind, size, items, cpus, cpus);
+        vary_workers(&s, kind, size, items, cpus + 1, 1);
     }
     return s.count;
 }

@@ -91,6 +91,7 @@ int cli_job_option(int c, const char *arg, cli_job *job)
                    : 1;
     case 'p': job->profile = arg; return 1;
     case 'm': job->machine = arg; return 1;
+    case 'S': job->strict = 1; return 1;
     }
     return 0;
 }
@@ -200,6 +201,7 @@ int cli_resolve(cli_job *job, at_query_result *r, char *used,
         return rc;
     }
     at_workload_kind_of(job->workload, &kind);
+    job->usable_cpus = m.usable_cpus;
     if (!job->items)
         job->items = cli_default_items(kind, m.usable_cpus);
     if (kind == AT_KIND_VECTOR && job->items != 1) {
@@ -208,8 +210,10 @@ int cli_resolve(cli_job *job, at_query_result *r, char *used,
                                "item, got %ld",
                                job->workload, job->items);
     }
-    at_status s = at_profile_query(p, &m, job->workload, job->size,
-                                   job->items, r, &err);
+    at_status s = at_profile_query_flags(p, &m, job->workload, job->size,
+                                         job->items,
+                                         job->strict ? AT_QUERY_STRICT : 0, r,
+                                         &err);
     /* r->entry points into p: keep only what we print */
     r->entry = NULL;
     at_profile_free(p);

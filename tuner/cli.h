@@ -32,6 +32,8 @@ typedef struct cli_job {
     long items; /* 0 = default */
     const char *profile;
     const char *machine; /* answer as this profile machine, not this host */
+    int strict;          /* --strict: only this exact machine's answers */
+    int usable_cpus;     /* set by cli_resolve: the machine's */
 } cli_job;
 
 /* The options every job command takes (getopt_long entries). */
@@ -41,6 +43,7 @@ typedef struct cli_job {
         {"items", required_argument, NULL, 'i'},                            \
         {"profile", required_argument, NULL, 'p'},                          \
         {"machine", required_argument, NULL, 'm'},                          \
+        {"strict", no_argument, NULL, 'S'},                                 \
         {"help", no_argument, NULL, 'h'}
 
 /* One job option: 1 if `c` was one (stored in job), 0 if not, -1 if its

@@ -8,6 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What the fingerprint was made of, as YAML comments (the output stays a
+ * valid profile): the hardware fingerprint and every BLAS loaded. */
+static void print_blas_found(const at_machine *m)
+{
+    at_blas_info b[8];
+    size_t n = at_blas_list(b, 8);
+    printf("# hardware fingerprint: %s\n", m->hardware);
+    printf("# BLAS loaded in this process (the first is in the "
+           "fingerprint):%s\n",
+           n ? "" : " none");
+    for (size_t i = 0; i < n && i < 8; i++)
+        printf("#   %s %s, %s, %s, %d threads: %s\n", b[i].vendor,
+               b[i].version, b[i].corename, b[i].threading, b[i].threads,
+               b[i].path);
+}
+
 int cmd_fingerprint(int argc, char **argv)
 {
     static const char usage[] =
@@ -31,16 +47,47 @@ int cmd_fingerprint(int argc, char **argv)
         return cli_report(&err);
     }
     fputs(yaml, stdout);
+    print_blas_found(&m);
     free(yaml);
     at_profile_free(p);
     return 0;
 }
 
+/* Each worker's CPUs, "0,1;2,3": workers split by ';', CPUs by ','. Of
+ * this process's mask, or for another machine (--machine) of CPUs 0 to
+ * its usable CPUs - 1, as a process there with a full mask would see. */
+static int cpusets_text(const at_config *c, const cli_job *job, int usable,
+                        char *buf, size_t size)
+{
+    static int cpus[AT_MAX_THREADS], all[AT_MAX_WORKERS];
+    int n;
+    at_error err;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < usable && i < AT_MAX_WORKERS; i++)
+        all[i] = i;
+    for (int w = 0; w < c->workers; w++) {
+        if (at_worker_cpus(c, w, job->machine ? all : NULL, usable, cpus,
+                           AT_MAX_THREADS, &n, &err) != AT_OK)
+            return cli_report(&err);
+        for (int k = 0; k < n && used < size; k++)
+            used += (size_t)snprintf(buf + used, size - used, "%s%d",
+                                     k ? "," : w ? ";" : "", cpus[k]);
+    }
+    if (used >= size) {
+        fprintf(stderr, "autotune: the CPU sets of %d workers do not fit "
+                        "%zu bytes\n", c->workers, size);
+        return 1;
+    }
+    return 0;
+}
+
 static const char query_usage[] =
     "usage: autotune query --workload W --size N [--items K] [--profile F]\n"
-    "                      [--machine FINGERPRINT]\n"
+    "                      [--machine FINGERPRINT] [--strict]\n"
     "The configuration for K items of workload W at size N on this machine,\n"
-    "and where it came from (entry, model, nearest, fallback).\n";
+    "and where it came from (entry, model, nearest, fallback). --strict\n"
+    "refuses anything but this exact machine's (hardware and BLAS) answers.\n";
 
 /* Parses a query-like command line and answers it; returns -1 after
  * printing the usage for --help, else 0 or an exit code. */
@@ -66,6 +113,8 @@ int cmd_query(int argc, char **argv)
     printf("size:          %ld\n", job.size);
     printf("items:         %ld\n", job.items);
     printf("profile:       %s\n", used[0] ? used : "(none)");
+    printf("machine:       %s (%s match)\n", r.machine[0] ? r.machine : "-",
+           at_match_name(r.match));
     printf("source:        %s\n", at_source_name(r.source));
     printf("reason:        %s\n", r.reason);
     printf("workers:       %d\n", c->workers);
@@ -75,6 +124,10 @@ int cmd_query(int argc, char **argv)
     printf("partitions:    %d\n", c->partitions);
     printf("transport:     %s\n", at_transport_name(c->transport));
     printf("pin:           %s\n", at_pin_name(c->pin));
+    static char sets[1 << 16];
+    if (c->pin == AT_PIN_CORES &&
+        cpusets_text(c, &job, job.usable_cpus, sets, sizeof sets) == 0)
+        printf("cpusets:       %s\n", sets);
     if (r.predicted_seconds >= 0)
         printf("seconds:       %.6g\n", r.predicted_seconds);
     return 0;
@@ -82,7 +135,7 @@ int cmd_query(int argc, char **argv)
 
 static const char env_usage[] =
     "usage: autotune env --workload W --size N [--items K] [--profile F]\n"
-    "                    [--machine FINGERPRINT]\n"
+    "                    [--machine FINGERPRINT] [--strict]\n"
     "The configuration as shell export lines, for scripts in any language:\n"
     "  eval \"$(autotune env --workload svd --size 1000)\"\n";
 
@@ -110,5 +163,11 @@ int cmd_env(int argc, char **argv)
     printf("export AUTOTUNE_TRANSPORT=%s\n", at_transport_name(c->transport));
     printf("export AUTOTUNE_PIN=%s\n", at_pin_name(c->pin));
     printf("export AUTOTUNE_SOURCE=%s\n", at_source_name(r.source));
+    printf("export AUTOTUNE_MATCH=%s\n", at_match_name(r.match));
+    static char sets[1 << 16];
+    if (c->pin == AT_PIN_CORES &&
+        cpusets_text(c, &job, job.usable_cpus, sets, sizeof sets) != 0)
+        return 1;
+    printf("export AUTOTUNE_CPUSETS='%s'\n", sets);
     return 0;
 }

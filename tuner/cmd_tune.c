@@ -115,6 +115,8 @@ static int parse(int argc, char **argv, tune_args *a)
     if (a->job.profile || a->job.machine)
         return cli_usage_error("tune: --profile and --machine are for "
                                "query and env; use --output FILE");
+    if (a->job.strict)
+        return cli_usage_error("tune: --strict is for query, env and run");
     if (!a->job.size && a->n_sizes)
         a->job.size = a->sizes[0];
     if ((rc = cli_job_check(argc, argv, "tune", &a->job)) != 0)

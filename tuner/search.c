@@ -46,7 +46,7 @@ void describe_config(const at_config *c, at_workload_kind kind, char *buf,
              pinned);
 }
 
-void baseline_configs(at_workload_kind kind, long items, int cpus,
+void baseline_configs(at_workload_kind kind, long size, long items, int cpus,
                       at_config out[N_BASELINES])
 {
     int vector = kind == AT_KIND_VECTOR;
@@ -63,7 +63,7 @@ void baseline_configs(at_workload_kind kind, long items, int cpus,
         naive.workers = (int)items;
     out[BASE_NAIVE] = naive;
     /* joblib's rule: workers = CPUs, threads = CPUs / workers */
-    at_fallback_config(kind, items, cpus, &out[BASE_JOBLIB]);
+    at_fallback_config(kind, size, items, cpus, &out[BASE_JOBLIB]);
     out[BASE_JOBLIB].pin = AT_PIN_NONE;
 }
 
@@ -431,7 +431,7 @@ static at_status finals(search *s, const job_data *d, const at_config *lead,
     candidate cs[MAX_CANDIDATES];
     int n = 0;
     at_config base[N_BASELINES];
-    baseline_configs(s->w->kind, s->items, s->cpus, base);
+    baseline_configs(s->w->kind, s->size, s->items, s->cpus, base);
     for (int b = 0; b < N_BASELINES; b++)
         add_candidate(cs, &n, MAX_CANDIDATES, &base[b], b);
     for (int i = 0; i < n_lead; i++)
@@ -642,13 +642,14 @@ static int distinct_configs(const trial_log *log, long size)
 at_status search_run(search *s, search_result *r, at_error *err)
 {
     memset(r, 0, sizeof *r);
-    size_t total = at_space_enumerate(s->w->kind, s->items, s->cpus,
-                                      AT_SPACE_OVERSUBSCRIBE, NULL, 0);
+    size_t total = at_space_enumerate(s->w->kind, s->size, s->items,
+                                      s->cpus, AT_SPACE_OVERSUBSCRIBE, NULL,
+                                      0);
     at_config *space = malloc(total * sizeof *space);
     if (!space)
         return tuner_out_of_memory(err);
-    at_space_enumerate(s->w->kind, s->items, s->cpus, AT_SPACE_OVERSUBSCRIBE,
-                       space, total);
+    at_space_enumerate(s->w->kind, s->size, s->items, s->cpus,
+                       AT_SPACE_OVERSUBSCRIBE, space, total);
     r->space_size = (int)total;
     s->space = space;
     s->n_space = total;

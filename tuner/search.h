@@ -72,7 +72,7 @@ typedef struct search_result {
 at_status search_run(search *s, search_result *r, at_error *err);
 
 /* The four reference configurations of the design notes. */
-void baseline_configs(at_workload_kind kind, long items, int cpus,
+void baseline_configs(at_workload_kind kind, long size, long items, int cpus,
                       at_config out[N_BASELINES]);
 extern const char *const baseline_names[N_BASELINES];
 

@@ -454,33 +454,40 @@ static void test_query_sources(void **state)
     at_profile *model = load("data/examples/with-model.yaml");
     at_machine xeon = machine_of(cluster, FP_XEON);
     at_machine vm = machine_of(model, FP_VM);
-    at_machine stranger = vm;
-    strcpy(stranger.fingerprint, "0123456789abcdef");
+    at_machine stranger = vm, other_blas = vm;
+    strcpy(stranger.cpu_model, "Stranger CPU");
+    at_machine_fingerprint(&stranger);
+    strcpy(other_blas.blas_vendor, "blis");
+    at_machine_fingerprint(&other_blas);
     static const struct {
         int which; /* 0 cluster+xeon, 1 model+vm, 2 cluster+stranger,
-                      3 no profile + vm */
+                      3 no profile + vm, 4 model+vm with another BLAS */
         const char *workload;
         long size, items;
         at_source source;
         int workers;
+        at_match match;
     } cases[] = {
-        {0, "svd", 1000, 64, AT_SOURCE_ENTRY, 4},
-        {0, "gemm", 2000, 100, AT_SOURCE_ENTRY, 4},
-        {0, "gemm", 1500, 80, AT_SOURCE_NEAREST, 4},
-        {0, "inv", 500, 100, AT_SOURCE_FALLBACK, 8},
-        {1, "svd", 1000, 16, AT_SOURCE_ENTRY, 2},
-        {1, "svd", 1500, 16, AT_SOURCE_MODEL, 2},
-        {1, "exp", 1000, 1, AT_SOURCE_FALLBACK, 2},
-        {2, "svd", 1000, 64, AT_SOURCE_FALLBACK, 2},
-        {3, "svd", 1000, 1, AT_SOURCE_FALLBACK, 1},
+        {0, "svd", 1000, 64, AT_SOURCE_ENTRY, 4, AT_MATCH_EXACT},
+        {0, "gemm", 2000, 100, AT_SOURCE_ENTRY, 4, AT_MATCH_EXACT},
+        {0, "gemm", 1500, 80, AT_SOURCE_NEAREST, 4, AT_MATCH_EXACT},
+        {0, "inv", 500, 100, AT_SOURCE_FALLBACK, 8, AT_MATCH_EXACT},
+        {1, "svd", 1000, 16, AT_SOURCE_ENTRY, 2, AT_MATCH_EXACT},
+        {1, "svd", 1500, 16, AT_SOURCE_MODEL, 2, AT_MATCH_EXACT},
+        {1, "exp", 1000, 1, AT_SOURCE_FALLBACK, 2, AT_MATCH_EXACT},
+        {2, "svd", 1000, 64, AT_SOURCE_FALLBACK, 2, AT_MATCH_NONE},
+        {3, "svd", 1000, 1, AT_SOURCE_FALLBACK, 1, AT_MATCH_NONE},
+        {4, "svd", 1000, 16, AT_SOURCE_ENTRY, 2, AT_MATCH_HARDWARE},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const at_profile *p = cases[i].which == 1   ? model
-                              : cases[i].which == 3 ? NULL
-                                                    : cluster;
-        const at_machine *m = cases[i].which == 0   ? &xeon
-                              : cases[i].which == 2 ? &stranger
-                                                    : &vm;
+        int which = cases[i].which;
+        const at_profile *p = which == 1 || which == 4 ? model
+                              : which == 3             ? NULL
+                                                       : cluster;
+        const at_machine *m = which == 0   ? &xeon
+                              : which == 2 ? &stranger
+                              : which == 4 ? &other_blas
+                                           : &vm;
         at_query_result r;
         at_error err;
         assert_at_ok(at_profile_query(p, m, cases[i].workload, cases[i].size,
@@ -488,6 +495,7 @@ static void test_query_sources(void **state)
                      &err);
         assert_int_equal(r.source, cases[i].source);
         assert_int_equal(r.config.workers, cases[i].workers);
+        assert_int_equal(r.match, cases[i].match);
         assert_true(strlen(r.reason) > 0);
         assert_int_equal(at_config_check(&r.config, NULL), AT_OK);
         if (r.source == AT_SOURCE_ENTRY || r.source == AT_SOURCE_NEAREST)
@@ -504,6 +512,61 @@ static void test_query_sources(void **state)
     assert_int_equal(at_profile_query(cluster, &xeon, "exp", 10, 2, &r, &err),
                      AT_ERR_ARG);
     at_profile_free(cluster);
+    at_profile_free(model);
+}
+
+/* Every answer says which machine gave it and why; strict mode refuses
+ * all but the exact machine's tuned answers, with the reason. */
+static void test_query_reasons(void **state)
+{
+    (void)state;
+    at_profile *model = load("data/examples/with-model.yaml");
+    at_machine vm = machine_of(model, FP_VM), none = vm, other = vm;
+    strcpy(none.blas_vendor, "none");
+    strcpy(none.blas_version, "unknown");
+    at_machine_fingerprint(&none);
+    strcpy(other.cpu_model, "Other CPU");
+    at_machine_fingerprint(&other);
+    static const struct {
+        int machine; /* 0 vm, 1 vm without BLAS, 2 other hardware */
+        const char *workload;
+        int flags;
+        at_status status;
+        const char *text; /* the reason, or the error message */
+    } cases[] = {
+        {0, "svd", 0, AT_OK, "measured at size 1000, items 16"},
+        {0, "svd", AT_QUERY_STRICT, AT_OK, "measured at size 1000, items 16"},
+        {1, "svd", 0, AT_OK,
+         "same hardware as machine dea336c7b55e3339, tuned with openblas "
+         "0.3.21 (Cooperlake), not this process's none unknown: measured at "
+         "size 1000, items 16"},
+        {1, "svd", AT_QUERY_STRICT, AT_ERR_NOMATCH,
+         "strict: same hardware as machine dea336c7b55e3339, tuned with "
+         "openblas 0.3.21 (Cooperlake), not this process's none unknown: "
+         "measured at size 1000, items 16"},
+        {0, "gemm", 0, AT_OK,
+         "nothing tuned for workload 'gemm' on this machine: the fallback "
+         "rule"},
+        {0, "gemm", AT_QUERY_STRICT, AT_ERR_NOMATCH,
+         "strict: nothing tuned for workload 'gemm' on this machine: the "
+         "fallback rule"},
+        {2, "svd", 0, AT_OK,
+         "no machine with fingerprint e3a5da53a760c376 or this hardware in "
+         "the profile: the fallback rule"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const at_machine *m = cases[i].machine == 0   ? &vm
+                              : cases[i].machine == 1 ? &none
+                                                      : &other;
+        at_query_result r;
+        at_error err;
+        at_status s = at_profile_query_flags(model, m, cases[i].workload,
+                                             1000, 16, cases[i].flags, &r,
+                                             &err);
+        assert_int_equal(s, cases[i].status);
+        assert_string_equal(s == AT_OK ? r.reason : err.message,
+                            cases[i].text);
+    }
     at_profile_free(model);
 }
 
@@ -544,26 +607,36 @@ static void test_fallback_table(void **state)
     (void)state;
     static const struct {
         at_workload_kind kind;
-        long items;
+        long size, items;
         int cpus;
         at_config want;
     } cases[] = {
-        {AT_KIND_BATCH, 16, 2,
+        {AT_KIND_BATCH, 1000, 16, 2,
          {2, AT_MODE_PROCESS, 1, 2, 1, AT_TRANSPORT_SHM, AT_PIN_CORES}},
-        {AT_KIND_BATCH, 1, 8,
+        {AT_KIND_BATCH, 1000, 1, 8,
          {1, AT_MODE_PROCESS, 8, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE}},
-        {AT_KIND_BATCH, 3, 8,
+        {AT_KIND_BATCH, 1000, 3, 8,
          {3, AT_MODE_PROCESS, 2, 1, 1, AT_TRANSPORT_SHM, AT_PIN_CORES}},
-        {AT_KIND_BATCH, 100, 1,
+        {AT_KIND_BATCH, 1000, 100, 1,
          {1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE}},
-        {AT_KIND_VECTOR, 1, 4,
+        {AT_KIND_VECTOR, 10000000, 1, 4,
          {4, AT_MODE_PROCESS, 1, 1, 4, AT_TRANSPORT_SHM, AT_PIN_CORES}},
-        {AT_KIND_VECTOR, 1, 1,
+        {AT_KIND_VECTOR, 10000000, 1, 1,
          {1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE}},
+        /* never more workers or partitions than elements */
+        {AT_KIND_VECTOR, 3, 1, 8,
+         {3, AT_MODE_PROCESS, 1, 1, 3, AT_TRANSPORT_SHM, AT_PIN_CORES}},
+        {AT_KIND_VECTOR, 1, 1, 8,
+         {1, AT_MODE_PROCESS, 8, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE}},
+        /* a chunk within the limit however many items */
+        {AT_KIND_BATCH, 10, 9000000, 2,
+         {2, AT_MODE_PROCESS, 1, AT_MAX_CHUNK, 1, AT_TRANSPORT_SHM,
+          AT_PIN_CORES}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         at_config c;
-        at_fallback_config(cases[i].kind, cases[i].items, cases[i].cpus, &c);
+        at_fallback_config(cases[i].kind, cases[i].size, cases[i].items,
+                           cases[i].cpus, &c);
         assert_memory_equal(&c, &cases[i].want, sizeof c);
     }
 }
@@ -575,13 +648,14 @@ static int same_config(const at_config *a, const at_config *b)
     return memcmp(a, b, sizeof *a) == 0;
 }
 
-static void check_space(at_workload_kind kind, long items, int cpus,
-                        int flags)
+static void check_space(at_workload_kind kind, long size, long items,
+                        int cpus, int flags)
 {
-    size_t n = at_space_enumerate(kind, items, cpus, flags, NULL, 0);
+    size_t n = at_space_enumerate(kind, size, items, cpus, flags, NULL, 0);
     assert_true(n > 0);
     at_config *all = calloc(n, sizeof *all);
-    assert_int_equal(at_space_enumerate(kind, items, cpus, flags, all, n), n);
+    assert_int_equal(
+        at_space_enumerate(kind, size, items, cpus, flags, all, n), n);
     int oversubscribed = 0;
     for (size_t i = 0; i < n; i++) {
         const at_config *c = &all[i];
@@ -593,8 +667,10 @@ static void check_space(at_workload_kind kind, long items, int cpus,
         assert_true(c->chunk_size <= (tasks + c->workers - 1) / c->workers);
         if (kind == AT_KIND_BATCH)
             assert_int_equal(c->partitions, 1);
-        else
+        else {
             assert_int_equal(c->partitions % c->workers, 0);
+            assert_true(c->partitions <= size);
+        }
         if (c->mode == AT_MODE_THREAD)
             assert_int_equal(c->transport, AT_TRANSPORT_SHM);
         for (size_t j = 0; j < i; j++)
@@ -609,15 +685,17 @@ static void test_space_constraints(void **state)
     (void)state;
     static const struct {
         at_workload_kind kind;
-        long items;
+        long size, items;
         int cpus;
-    } cases[] = {{AT_KIND_BATCH, 16, 2},  {AT_KIND_BATCH, 1, 2},
-                 {AT_KIND_BATCH, 3, 8},   {AT_KIND_BATCH, 100, 1},
-                 {AT_KIND_VECTOR, 1, 2},  {AT_KIND_VECTOR, 1, 1},
-                 {AT_KIND_VECTOR, 1, 6}};
+    } cases[] = {{AT_KIND_BATCH, 100, 16, 2},    {AT_KIND_BATCH, 100, 1, 2},
+                 {AT_KIND_BATCH, 100, 3, 8},     {AT_KIND_BATCH, 100, 100, 1},
+                 {AT_KIND_VECTOR, 1000, 1, 2},   {AT_KIND_VECTOR, 1000, 1, 1},
+                 {AT_KIND_VECTOR, 1000, 1, 6},   {AT_KIND_VECTOR, 5, 1, 4},
+                 {AT_KIND_VECTOR, 2, 1, 4}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         for (int flags = 0; flags <= AT_SPACE_OVERSUBSCRIBE; flags++)
-            check_space(cases[i].kind, cases[i].items, cases[i].cpus, flags);
+            check_space(cases[i].kind, cases[i].size, cases[i].items,
+                        cases[i].cpus, flags);
 }
 
 /* ---------------------------------------------------------- the model */
@@ -711,6 +789,7 @@ int main(void)
         cmocka_unit_test(test_merge_machines_by_fingerprint),
         cmocka_unit_test(test_merge_into_file_concurrently),
         cmocka_unit_test(test_query_sources),
+        cmocka_unit_test(test_query_reasons),
         cmocka_unit_test(test_query_finds_every_entry),
         cmocka_unit_test(test_fallback_table),
         cmocka_unit_test(test_space_constraints),

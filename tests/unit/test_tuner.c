@@ -41,14 +41,15 @@ static double normal(uint64_t *state)
 }
 
 /* The whole search space of a job; the caller frees it. */
-static at_config *space_of(at_workload_kind kind, long items, int cpus,
-                           size_t *n)
+static at_config *space_of(at_workload_kind kind, long size, long items,
+                           int cpus, size_t *n)
 {
-    *n = at_space_enumerate(kind, items, cpus, AT_SPACE_OVERSUBSCRIBE, NULL,
-                            0);
+    *n = at_space_enumerate(kind, size, items, cpus, AT_SPACE_OVERSUBSCRIBE,
+                            NULL, 0);
     at_config *space = malloc(*n * sizeof *space);
     assert_non_null(space);
-    at_space_enumerate(kind, items, cpus, AT_SPACE_OVERSUBSCRIBE, space, *n);
+    at_space_enumerate(kind, size, items, cpus, AT_SPACE_OVERSUBSCRIBE, space,
+                       *n);
     return space;
 }
 
@@ -60,7 +61,7 @@ static size_t make_samples(const at_model *truth, at_workload_kind kind,
                            fit_sample *out)
 {
     size_t n, k = 0;
-    at_config *space = space_of(kind, items, cpus, &n);
+    at_config *space = space_of(kind, size, items, cpus, &n);
     for (size_t i = first; i < n; i += every) {
         double t = at_model_predict(truth, &costs, cpus, kind, size, items,
                                     &space[i]);
@@ -77,7 +78,7 @@ static double worst_error(const at_model *m, const at_model *truth,
                           long items)
 {
     size_t n;
-    at_config *space = space_of(kind, items, cpus, &n);
+    at_config *space = space_of(kind, size, items, cpus, &n);
     double worst = 0;
     for (size_t i = 0; i < n; i++) {
         double want = at_model_predict(truth, &costs, cpus, kind, size,
@@ -310,7 +311,7 @@ static void test_baselines(void **state)
          c++) {
         const baseline_case *bc = &baseline_cases[c];
         at_config got[N_BASELINES];
-        baseline_configs(bc->kind, bc->items, bc->cpus, got);
+        baseline_configs(bc->kind, 1000000, bc->items, bc->cpus, got);
         for (int b = 0; b < N_BASELINES; b++) {
             if (memcmp(&got[b], &bc->want[b], sizeof got[b]) != 0)
                 fail_msg("case %zu, %s: workers %d threads %d chunk %d", c,

@@ -1,0 +1,1 @@
+autotune --workload svd --size 100 --strict
