@@ -3,10 +3,11 @@
  * Each buffer is a memfd mapped MAP_SHARED: process workers receive the
  * descriptor (SCM_RIGHTS) and map the same pages, so shm jobs copy
  * nothing. A memfd has no name, so nothing can be left behind in /dev/shm,
- * whatever happens to the process. */
+ * whatever happens to the process. A leaf of the executor: it knows
+ * nothing of pools or jobs. */
 #include "config.h"
 
-#include "pool.h"
+#include "buffer.h"
 
 #include <errno.h>
 #include <pthread.h>

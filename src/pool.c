@@ -1,124 +1,49 @@
-/* pool.c - the executor's common part: checking and laying out a job,
- * staging, statistics, and running in the calling process (1 worker). */
+/* pool.c - the executor's public interface: at_pool_* and the dispatch.
+ *
+ * A pool is run by one backend (pool.h), chosen from the table below by
+ * its configuration; this file only starts, calls and frees it, and holds
+ * what every backend shares: placing a job's data where the workers can
+ * see it (staging) and the job's statistics. It uses the backends'
+ * records and the leaves (job.c, buffer.c); nothing calls back into it. */
 #include "config.h"
 
 #include "pool.h"
 
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-double at__now(void)
+/* ------------------------------------------------------------ dispatch */
+
+/* Every backend, tried in order. Their accepts() do not overlap, so the
+ * order only matters to whoever adds one that does. */
+static const at__pool_backend *const backends[] = {
+    &at__inline_backend,
+    &at__process_backend,
+    &at__thread_backend,
+};
+
+static const at__pool_backend *backend_for(const at_config *config)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    size_t n = sizeof backends / sizeof *backends;
+    for (size_t i = 0; i < n; i++)
+        if (backends[i]->accepts(config))
+            return backends[i];
+    return NULL;
 }
 
-int at__grow(char **buf, size_t *cap, size_t need)
+/* Starts the pool's backend, timing the start-up. The backend is set
+ * first so that at_pool_free destroys whatever a failed start left. */
+static at_status start_backend(at_pool *pool, at_error *err)
 {
-    if (*cap >= need)
-        return 0;
-    char *g = realloc(*buf, need);
-    if (!g)
-        return -1;
-    *buf = g;
-    *cap = need;
-    return 0;
-}
-
-/* ------------------------------------------------------------ job layout */
-
-void at__task_units(const at_job *job, long tasks, long first, long n,
-                    long *lo, long *hi)
-{
-    if (job->kind == AT_KIND_BATCH) {
-        *lo = first;
-        *hi = first + n;
-        return;
-    }
-    /* partition t covers [t * count / tasks, (t + 1) * count / tasks) */
-    long long count = job->count;
-    *lo = (long)(first * count / tasks);
-    *hi = (long)((first + n) * count / tasks);
-}
-
-void at__chunk_tasks(const job_view *v, long k, long *first, long *n)
-{
-    long c = v->job->chunk_size;
-    *first = k * c;
-    *n = *first + c <= v->tasks ? c : v->tasks - *first;
-}
-
-long at__run_tasks(const at_job *job, long tasks, long first, long n,
-                   const char *in, char *out, int *task_status)
-{
-    long lo0, hi0;
-    at__task_units(job, tasks, first, 1, &lo0, &hi0);
-    for (long t = first; t < first + n; t++) {
-        long lo, hi;
-        at__task_units(job, tasks, t, 1, &lo, &hi);
-        const char *tin = in + (size_t)(lo - lo0) * job->in_bytes;
-        char *tout = out + (size_t)(lo - lo0) * job->out_bytes;
-        int rc = job->kind == AT_KIND_BATCH
-                     ? job->item(tin, tout, job->arg)
-                     : job->span(tin, tout, (size_t)(hi - lo), job->arg);
-        if (rc != 0) {
-            *task_status = rc;
-            return t;
-        }
-    }
-    return -1;
-}
-
-void at__describe_tasks(const at_job *job, long first, long n, char *buf,
-                        size_t size)
-{
-    const char *what = job->kind == AT_KIND_BATCH ? "item" : "partition";
-    if (n == 1)
-        snprintf(buf, size, "%s %ld", what, first);
-    else
-        snprintf(buf, size, "%ss %ld-%ld", what, first, first + n - 1);
-}
-
-/* ------------------------------------------------------- checking a job */
-
-at_status at__check_job(const at_job *job, long *tasks, at_error *err)
-{
-    if (job->kind != AT_KIND_BATCH && job->kind != AT_KIND_VECTOR)
-        return at__fail(err, AT_ERR_ARG, "job kind out of range");
-    if (job->kind == AT_KIND_BATCH ? !job->item : !job->span)
-        return at__fail(err, AT_ERR_ARG, "a %s job needs its %s function",
-                        job->kind == AT_KIND_BATCH ? "batch" : "vector",
-                        job->kind == AT_KIND_BATCH ? "item" : "span");
-    if (job->count < 1 || !job->in || !job->out || !job->in_bytes ||
-        !job->out_bytes)
-        return at__fail(err, AT_ERR_ARG,
-                        "a job needs count >= 1, input, output and their "
-                        "sizes");
-    if (job->arg_bytes > AT_MAX_ARG_BYTES || (job->arg_bytes && !job->arg))
-        return at__fail(err, AT_ERR_ARG, "arg must be at most %d bytes",
-                        AT_MAX_ARG_BYTES);
-    if (job->kind == AT_KIND_BATCH && job->partitions != 1)
-        return at__fail(err, AT_ERR_ARG,
-                        "partitions must be 1 for a batch, got %d",
-                        job->partitions);
-    if (job->partitions < 1 || job->partitions > job->count)
-        return at__fail(err, AT_ERR_ARG,
-                        "partitions must be from 1 to the %ld elements, "
-                        "got %d",
-                        job->count, job->partitions);
-    *tasks = job->kind == AT_KIND_BATCH ? job->count : job->partitions;
-    if (job->chunk_size < 1 || job->chunk_size > *tasks)
-        return at__fail(err, AT_ERR_ARG,
-                        "chunk_size must be from 1 to the job's %ld tasks, "
-                        "got %d",
-                        *tasks, job->chunk_size);
-    if (job->deadline < 0)
-        return at__fail(err, AT_ERR_ARG, "deadline must be >= 0");
-    return AT_OK;
+    pool->backend = backend_for(&pool->config);
+    if (!pool->backend) /* at_config_check lets no such config through */
+        return at__fail(err, AT_ERR_ARG, "no executor runs %d %s workers",
+                        pool->config.workers,
+                        at_mode_name(pool->config.mode));
+    double t0 = at__now();
+    at_status s = pool->backend->start(pool, err);
+    pool->start_seconds = at__now() - t0;
+    return s;
 }
 
 /* ------------------------------------------------------------- staging */
@@ -138,116 +63,53 @@ static at_status stage(void **buf, size_t *have, size_t size, at_error *err)
     return AT_OK;
 }
 
-/* Process workers with shm need the job's data in shared memory: use the
- * caller's buffers when they are shared, else copy through staging. */
-static at_status place_data(at_pool *pool, const at_job *job, job_view *v,
+/* Input outside shared memory is copied into the staging buffer. */
+static at_status place_input(at_pool *pool, at__job_view *v, size_t size,
+                             double *transfer, at_error *err)
+{
+    if (at__buffer_find(v->in, size, &v->in_buf) == 0)
+        return AT_OK;
+    at_status s = stage(&pool->stage_in, &pool->stage_in_size, size, err);
+    if (s != AT_OK)
+        return s;
+    double t0 = at__now();
+    memcpy(pool->stage_in, v->in, size);
+    *transfer += at__now() - t0;
+    at__buffer_find(pool->stage_in, size, &v->in_buf);
+    v->in = pool->stage_in;
+    return AT_OK;
+}
+
+/* Output outside shared memory is written to the staging buffer, and
+ * at_pool_run copies it back. */
+static at_status place_output(at_pool *pool, at__job_view *v, size_t size,
+                              at_error *err)
+{
+    if (at__buffer_find(v->out, size, &v->out_buf) == 0)
+        return AT_OK;
+    at_status s = stage(&pool->stage_out, &pool->stage_out_size, size, err);
+    if (s != AT_OK)
+        return s;
+    at__buffer_find(pool->stage_out, size, &v->out_buf);
+    v->out = pool->stage_out;
+    return AT_OK;
+}
+
+/* Workers in separate memory with shm need the job's data in shared
+ * memory: use the caller's buffers when they are shared, else copy
+ * through staging. */
+static at_status place_data(at_pool *pool, at__job_view *v,
                             double *transfer, at_error *err)
 {
-    size_t in_size = (size_t)job->count * job->in_bytes;
-    size_t out_size = (size_t)job->count * job->out_bytes;
-    v->in = job->in;
-    v->out = job->out;
-    v->in_buf.id = v->out_buf.id = -1;
-    int shm_processes = pool->config.workers > 1 &&
-                        pool->config.mode == AT_MODE_PROCESS &&
-                        pool->config.transport == AT_TRANSPORT_SHM;
-    if (!shm_processes)
+    const at_job *job = v->job;
+    if (!pool->backend->separate_memory ||
+        pool->config.transport != AT_TRANSPORT_SHM)
         return AT_OK;
-    at_status s = AT_OK;
-    if (at__buffer_find(job->in, in_size, &v->in_buf) != 0) {
-        if ((s = stage(&pool->stage_in, &pool->stage_in_size, in_size,
-                       err)) != AT_OK)
-            return s;
-        double t0 = at__now();
-        memcpy(pool->stage_in, job->in, in_size);
-        *transfer += at__now() - t0;
-        at__buffer_find(pool->stage_in, in_size, &v->in_buf);
-        v->in = pool->stage_in;
-    }
-    if (at__buffer_find(job->out, out_size, &v->out_buf) != 0) {
-        if ((s = stage(&pool->stage_out, &pool->stage_out_size, out_size,
-                       err)) != AT_OK)
-            return s;
-        at__buffer_find(pool->stage_out, out_size, &v->out_buf);
-        v->out = pool->stage_out;
-    }
-    return AT_OK;
-}
-
-/* ------------------------------------------------- in the calling process */
-
-typedef struct inline_state {
-    cpu_set_t saved_mask;
-    int restore_mask;
-    int saved_threads; /* 0: no BLAS to restore */
-} inline_state;
-
-static at_status inline_run(at_pool *pool, const job_view *v,
-                            at_job_stats *st, at_error *err)
-{
-    char what[64];
-    for (long k = 0; k < v->chunks; k++) {
-        if (pool->cancelled)
-            return at__fail(err, AT_ERR_CANCELLED, "job cancelled");
-        long first, n;
-        at__chunk_tasks(v, k, &first, &n);
-        long lo, hi;
-        at__task_units(v->job, v->tasks, first, n, &lo, &hi);
-        int rc = 0;
-        double t0 = at__now();
-        long bad = at__run_tasks(v->job, v->tasks, first, n,
-                                 v->in + (size_t)lo * v->job->in_bytes,
-                                 v->out + (size_t)lo * v->job->out_bytes,
-                                 &rc);
-        st->compute += at__now() - t0;
-        st->messages++;
-        if (bad >= 0) {
-            at__describe_tasks(v->job, bad, 1, what, sizeof what);
-            return at__fail(err, AT_ERR_WORKER,
-                            "%s failed in the calling process (task "
-                            "returned %d)",
-                            what, rc);
-        }
-    }
-    st->compute_max = st->compute;
-    return AT_OK;
-}
-
-static void inline_destroy(at_pool *pool)
-{
-    inline_state *s = pool->impl;
-    if (!s)
-        return;
-    if (s->restore_mask)
-        pthread_setaffinity_np(pthread_self(), sizeof s->saved_mask,
-                               &s->saved_mask);
-    if (s->saved_threads > 0)
-        at_blas_set_threads(s->saved_threads, NULL);
-    free(s);
-}
-
-static const pool_ops inline_ops = {inline_run, inline_destroy};
-
-/* One worker is the caller: set its BLAS threads and pinning for the
- * pool's life and restore them when the pool is freed. */
-static at_status inline_start(at_pool *pool, at_error *err)
-{
-    inline_state *s = calloc(1, sizeof *s);
-    if (!s)
-        return at__fail(err, AT_ERR_NOMEM, "out of memory");
-    pool->impl = s;
-    if (at_blas_get_threads(&s->saved_threads, NULL) == AT_OK)
-        at_blas_set_threads(pool->config.blas_threads, NULL);
-    if (pool->config.pin == AT_PIN_CORES) {
-        cpu_set_t set;
-        pthread_getaffinity_np(pthread_self(), sizeof s->saved_mask,
-                               &s->saved_mask);
-        at__worker_cpus(0, pool->config.blas_threads, &set);
-        if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0)
-            return at__fail(err, AT_ERR_SYSTEM, "cannot pin the caller");
-        s->restore_mask = 1;
-    }
-    return AT_OK;
+    at_status s = place_input(pool, v, (size_t)job->count * job->in_bytes,
+                              transfer, err);
+    if (s != AT_OK)
+        return s;
+    return place_output(pool, v, (size_t)job->count * job->out_bytes, err);
 }
 
 /* ---------------------------------------------------------- public API */
@@ -264,16 +126,7 @@ at_status at_pool_create(const at_config *config, at_pool **out,
     if (!pool)
         return at__fail(err, AT_ERR_NOMEM, "out of memory");
     pool->config = *config;
-    double t0 = at__now();
-    if (config->workers == 1) {
-        pool->ops = &inline_ops;
-        s = inline_start(pool, err);
-    } else if (config->mode == AT_MODE_PROCESS)
-        s = at__process_pool_start(pool, err);
-    else
-        s = at__thread_pool_start(pool, err);
-    pool->start_seconds = at__now() - t0;
-    if (s != AT_OK) {
+    if ((s = start_backend(pool, err)) != AT_OK) {
         at_pool_free(pool);
         return s;
     }
@@ -288,8 +141,8 @@ void at_pool_free(at_pool *pool)
 {
     if (!pool)
         return;
-    if (pool->ops)
-        pool->ops->destroy(pool);
+    if (pool->backend)
+        pool->backend->destroy(pool);
     at_buffer_free(pool->stage_in);
     at_buffer_free(pool->stage_out);
     free(pool);
@@ -306,22 +159,30 @@ void at_pool_cancel(at_pool *pool)
         pool->cancelled = 1;
 }
 
+/* The wall time since t0 and what of it no other line of *st explains. */
+static void finish_stats(at_job_stats *st, double t0)
+{
+    st->wall = at__now() - t0;
+    st->wait = st->wall - st->transfer - st->compute_max;
+    if (st->wait < 0)
+        st->wait = 0;
+}
+
 at_status at_pool_run(at_pool *pool, const at_job *job, at_job_stats *stats,
                       at_error *err)
 {
     AT_REQUIRE(pool, err);
     AT_REQUIRE(job, err);
-    job_view v = {job, 0, 0, NULL, NULL, {-1, 0, 0, -1}, {-1, 0, 0, -1}};
-    at_status s = at__check_job(job, &v.tasks, err);
+    at__job_view v;
+    at_status s = at__job_layout(job, &v, err);
     if (s != AT_OK)
         return s;
-    v.chunks = (v.tasks + job->chunk_size - 1) / job->chunk_size;
     at_job_stats st;
     memset(&st, 0, sizeof st);
     double t0 = at__now();
-    if ((s = place_data(pool, job, &v, &st.transfer, err)) != AT_OK)
+    if ((s = place_data(pool, &v, &st.transfer, err)) != AT_OK)
         return s;
-    s = pool->ops->run(pool, &v, &st, err);
+    s = pool->backend->run(pool, &v, &st, err);
     if (s == AT_OK && v.out != job->out) { /* staged output comes back */
         double t1 = at__now();
         memcpy(job->out, v.out, (size_t)job->count * job->out_bytes);
@@ -329,10 +190,7 @@ at_status at_pool_run(at_pool *pool, const at_job *job, at_job_stats *stats,
     }
     if (s == AT_ERR_CANCELLED)
         pool->cancelled = 0; /* the next job runs */
-    st.wall = at__now() - t0;
-    st.wait = st.wall - st.transfer - st.compute_max;
-    if (st.wait < 0)
-        st.wait = 0;
+    finish_stats(&st, t0);
     if (s == AT_OK && stats)
         *stats = st;
     return s;

@@ -10,7 +10,11 @@
  * A worker that dies (EOF), a task that fails, or a chunk past its
  * deadline ends the job with an error naming the worker and the tasks; the
  * worker is killed if need be, reaped and replaced, and the others finish
- * their chunks so every socket is back in step for the next job. */
+ * their chunks so every socket is back in step for the next job.
+ *
+ * The pool reaches all of this through one record, at__process_backend
+ * (pool.h); the file uses the job layout (job.c) and the buffer registry
+ * (buffer.c) and calls nothing in pool.c. */
 #include "config.h"
 
 #include "pool.h"
@@ -354,7 +358,7 @@ static void replace(at_pool *pool, int i, char *why, size_t why_size)
 }
 
 /* Sends UNMAP for buffers gone since, MAP for those the job needs. */
-static int sync_mappings(worker *w, const job_view *v)
+static int sync_mappings(worker *w, const at__job_view *v)
 {
     for (int k = 0; k < w->n_mapped;) {
         if (at__buffer_live(w->mapped[k])) {
@@ -383,7 +387,7 @@ static int sync_mappings(worker *w, const job_view *v)
     return 0;
 }
 
-static int send_job(at_pool *pool, worker *w, const job_view *v)
+static int send_job(at_pool *pool, worker *w, const at__job_view *v)
 {
     job_wire jw;
     memset(&jw, 0, sizeof jw);
@@ -407,7 +411,7 @@ static int send_job(at_pool *pool, worker *w, const job_view *v)
 /* The state of one job on the parent side. */
 typedef struct run_state {
     at_pool *pool;
-    const job_view *v;
+    const at__job_view *v;
     at_job_stats *st;
     long next, done;
     at_status status; /* the first failure */
@@ -423,8 +427,9 @@ static void lost_worker(run_state *rs, int i, const char *fallback)
     pid_t pid = w->pid;
     at__describe_tasks(rs->v->job, w->first, w->n, what, sizeof what);
     replace(rs->pool, i, why, sizeof why);
-    at__fail_first(&rs->status, rs->err, AT_ERR_WORKER, "worker %d (pid %d) %s while running %s",
-              i, (int)pid, why, what);
+    at__fail_first(&rs->status, rs->err, AT_ERR_WORKER,
+                   "worker %d (pid %d) %s while running %s", i, (int)pid,
+                   why, what);
     w->busy = 0;
     rs->done++;
 }
@@ -433,7 +438,7 @@ static void send_chunk(run_state *rs, int i)
 {
     process_pool *pp = rs->pool->impl;
     worker *w = &pp->w[i];
-    const job_view *v = rs->v;
+    const at__job_view *v = rs->v;
     long first, n, lo, hi;
     at__chunk_tasks(v, rs->next++, &first, &n);
     at__task_units(v->job, v->tasks, first, n, &lo, &hi);
@@ -564,7 +569,7 @@ static void wait_for_replies(run_state *rs)
             receive(rs, who[k]);
 }
 
-static at_status process_run(at_pool *pool, const job_view *v,
+static at_status process_run(at_pool *pool, const at__job_view *v,
                              at_job_stats *st, at_error *err)
 {
     process_pool *pp = pool->impl;
@@ -626,9 +631,7 @@ static void process_destroy(at_pool *pool)
     free(pp);
 }
 
-static const pool_ops process_ops = {process_run, process_destroy};
-
-at_status at__process_pool_start(at_pool *pool, at_error *err)
+static at_status process_start(at_pool *pool, at_error *err)
 {
     process_pool *pp = calloc(1, sizeof *pp);
     int n = pool->config.workers;
@@ -640,7 +643,6 @@ at_status at__process_pool_start(at_pool *pool, at_error *err)
         pp->w[i] = (worker){-1, -1, 0, 0, 0, 0, 0, {0}, 0};
     pp->n = n;
     pool->impl = pp;
-    pool->ops = &process_ops;
     for (int i = 0; i < n; i++) {
         at_status s = spawn(pool, i, err);
         if (s != AT_OK)
@@ -648,3 +650,19 @@ at_status at__process_pool_start(at_pool *pool, at_error *err)
     }
     return AT_OK;
 }
+
+static int process_accepts(const at_config *config)
+{
+    return config->workers > 1 && config->mode == AT_MODE_PROCESS;
+}
+
+/* Forked workers see the caller's memory only as it was at the fork: shm
+ * jobs need their data in shared buffers. */
+const at__pool_backend at__process_backend = {
+    .name = "process",
+    .separate_memory = 1,
+    .accepts = process_accepts,
+    .start = process_start,
+    .run = process_run,
+    .destroy = process_destroy,
+};

@@ -4,7 +4,11 @@
  * one whose chunk runs past the deadline (or is running when the job is
  * cancelled) is abandoned: the job returns at once, a new thread takes
  * its place, and it exits by itself when its task returns. Freeing the
- * pool waits for that, since the task may still write the job's output. */
+ * pool waits for that, since the task may still write the job's output.
+ *
+ * The pool reaches all of this through one record, at__thread_backend
+ * (pool.h); the file uses the job layout (job.c) and calls nothing in
+ * pool.c. */
 #include "config.h"
 
 #include "pool.h"
@@ -21,7 +25,7 @@ typedef struct tshared {
     pthread_cond_t wake, done;
     int refs; /* the pool and every thread */
     int quit;
-    const job_view *v; /* the job being run, or NULL */
+    const at__job_view *v; /* the job being run, or NULL */
     int copies;
     long next, finished; /* chunks handed out, chunks over */
     long failed_task;
@@ -59,8 +63,8 @@ static void release(tshared *sh) /* with sh->mu held; unlocks */
 }
 
 /* Runs one chunk outside the lock; returns the failing task or -1. */
-static long run_chunk(tworker *me, const job_view *v, int copies, int *rc,
-                      double *copy_s)
+static long run_chunk(tworker *me, const at__job_view *v, int copies,
+                      int *rc, double *copy_s)
 {
     const at_job *job = v->job;
     long lo, hi;
@@ -99,7 +103,7 @@ static void *thread_main(void *arg)
             pthread_cond_wait(&sh->wake, &sh->mu);
         if (sh->quit || me->abandoned)
             break;
-        const job_view *v = sh->v;
+        const at__job_view *v = sh->v;
         int copies = sh->copies;
         at__chunk_tasks(v, sh->next++, &me->first, &me->n);
         me->busy = 1;
@@ -191,7 +195,7 @@ static void stop_dispatch(tshared *sh)
 
 /* With sh->mu held: abandons chunks past the deadline (and all busy ones
  * when cancelled). */
-static void check_workers(at_pool *pool, const job_view *v,
+static void check_workers(at_pool *pool, const at__job_view *v,
                           at_status *status, at_error *err)
 {
     thread_pool *tp = pool->impl;
@@ -218,7 +222,7 @@ static void check_workers(at_pool *pool, const job_view *v,
         at__fail_first(status, err, AT_ERR_CANCELLED, "job cancelled");
 }
 
-static at_status thread_run(at_pool *pool, const job_view *v,
+static at_status thread_run(at_pool *pool, const at__job_view *v,
                             at_job_stats *st, at_error *err)
 {
     thread_pool *tp = pool->impl;
@@ -302,21 +306,22 @@ static void thread_destroy(at_pool *pool)
     free(tp);
 }
 
-static const pool_ops thread_ops = {thread_run, thread_destroy};
-
-at_status at__thread_pool_start(at_pool *pool, at_error *err)
+static at_status thread_start(at_pool *pool, at_error *err)
 {
     thread_pool *tp = calloc(1, sizeof *tp);
     int n = pool->config.workers;
     if (!tp)
         return at__fail(err, AT_ERR_NOMEM, "out of memory");
     pool->impl = tp;
-    pool->ops = &thread_ops;
     tp->n = n;
     tp->w = calloc((size_t)n, sizeof *tp->w);
     tp->sh = calloc(1, sizeof *tp->sh);
-    if (!tp->w || !tp->sh)
+    if (!tp->w || !tp->sh) {
+        /* without sh, thread_destroy skips the part that needs both */
+        free(tp->sh);
+        tp->sh = NULL;
         return at__fail(err, AT_ERR_NOMEM, "out of memory");
+    }
     pthread_mutex_init(&tp->sh->mu, NULL);
     pthread_cond_init(&tp->sh->wake, NULL);
     pthread_cond_init(&tp->sh->done, NULL);
@@ -332,3 +337,18 @@ at_status at__thread_pool_start(at_pool *pool, at_error *err)
     }
     return AT_OK;
 }
+
+static int thread_accepts(const at_config *config)
+{
+    return config->workers > 1 && config->mode == AT_MODE_THREAD;
+}
+
+/* Threads address the caller's buffers directly. */
+const at__pool_backend at__thread_backend = {
+    .name = "thread",
+    .separate_memory = 0,
+    .accepts = thread_accepts,
+    .start = thread_start,
+    .run = thread_run,
+    .destroy = thread_destroy,
+};
