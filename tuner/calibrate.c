@@ -7,6 +7,8 @@
 
 #include "calibrate.h"
 
+#include "util.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +34,9 @@ static int touch_item(const void *in, void *out, const void *arg)
 
 static at_config pool_config(int workers, at_mode mode, at_transport t)
 {
-    at_config c = {workers, mode, 1, 1, 1, t, AT_PIN_NONE};
+    at_config c = {.workers = workers, .mode = mode, .blas_threads = 1,
+                   .chunk_size = 1, .partitions = 1, .transport = t,
+                   .pin = AT_PIN_NONE};
     return c;
 }
 
@@ -49,8 +53,9 @@ static at_status time_tasks(const at_config *config, long items, size_t bytes,
         s = at_buffer_alloc((size_t)items * bytes, (void **)&out, err);
     if (s == AT_OK)
         s = at_pool_create(config, &pool, err);
-    at_job job = {AT_KIND_BATCH, touch_item, NULL, NULL, 0, in, out, bytes,
-                  bytes, items, 1, 1, 0};
+    at_job job = {.kind = AT_KIND_BATCH, .item = touch_item, .in = in,
+                  .out = out, .in_bytes = bytes, .out_bytes = bytes,
+                  .count = items, .chunk_size = 1, .partitions = 1};
     if (s == AT_OK)
         s = at_pool_run(pool, &job, NULL, err); /* warm-up */
     for (int r = 0; s == AT_OK && r < reps; r++) {

@@ -229,8 +229,9 @@ int cmd_run(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    measure_opts o = {(int)a.warmup, (int)a.repeat, 0, 0, 0, a.deadline,
-                      (uint64_t)a.seed, a.check_serial};
+    measure_opts o = {.warmup = (int)a.warmup, .repeat = (int)a.repeat,
+                      .deadline = a.deadline, .seed = (uint64_t)a.seed,
+                      .compare_serial = a.check_serial};
     measurement m;
     at_error err;
     at_status s = measure(w, a.job.size, a.job.items, &c, &o, &m, &err);

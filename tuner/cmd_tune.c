@@ -3,12 +3,17 @@
  * everything measured (its error measured on samples it was not fitted
  * on), and merges the answer, the baselines, the model and the raw
  * samples into the profile. Ctrl-C keeps what was measured; --resume
- * picks it up. */
+ * picks it up.
+ *
+ * The file follows the run's data flow: the arguments (and what they
+ * resolve to), the search of each size, the samples and the fit, the
+ * profile, the report; cmd_tune at the end reads as that list. */
 #include "config.h"
 
 #include "calibrate.h"
 #include "cli.h"
 #include "search.h"
+#include "util.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -43,6 +48,14 @@ typedef struct tune_args {
     long seed;
 } tune_args;
 
+/* The --strategy names, also for the first progress line. */
+static const char *const strategy_names[] = {
+    [STRATEGY_MODEL] = "model",
+    [STRATEGY_GRID] = "grid",
+    [STRATEGY_RANDOM] = "random",
+};
+#define N_STRATEGIES (sizeof strategy_names / sizeof *strategy_names)
+
 static int parse_sizes(const char *text, tune_args *a)
 {
     char buf[256];
@@ -58,31 +71,39 @@ static int parse_sizes(const char *text, tune_args *a)
     return a->n_sizes ? 0 : cli_usage_error("--sizes: no size given");
 }
 
+/* By the names table, so that the option and the progress line cannot
+ * disagree on a strategy's name. */
+static int parse_strategy(const char *text, tune_args *a)
+{
+    for (size_t k = 0; k < N_STRATEGIES; k++)
+        if (!strcmp(text, strategy_names[k])) {
+            a->strat = (strategy)k;
+            return 0;
+        }
+    return cli_usage_error("--strategy: expected model, grid or random, "
+                           "got '%s'",
+                           text);
+}
+
+/* --budget: seconds above 0, at most 1e6 (about 11 days). */
+static int parse_budget(const char *text, tune_args *a)
+{
+    char *end;
+    a->budget = strtod(text, &end);
+    if (!*text || *end || !(a->budget > 0) || a->budget > 1e6)
+        return cli_usage_error("--budget: expected seconds above 0 (at "
+                               "most 1e6), got '%s'",
+                               text);
+    return 0;
+}
+
 static int tune_option(int c, const char *v, void *ctx)
 {
     tune_args *a = ctx;
-    char *end;
     switch (c) {
     case OPT_SIZES: return parse_sizes(v, a);
-    case OPT_STRATEGY:
-        if (!strcmp(v, "model"))
-            a->strat = STRATEGY_MODEL;
-        else if (!strcmp(v, "grid"))
-            a->strat = STRATEGY_GRID;
-        else if (!strcmp(v, "random"))
-            a->strat = STRATEGY_RANDOM;
-        else
-            return cli_usage_error("--strategy: expected model, grid or "
-                                   "random, got '%s'",
-                                   v);
-        return 0;
-    case OPT_BUDGET:
-        a->budget = strtod(v, &end);
-        if (!*v || *end || !(a->budget > 0) || a->budget > 1e6)
-            return cli_usage_error("--budget: expected seconds above 0 (at "
-                                   "most 1e6), got '%s'",
-                                   v);
-        return 0;
+    case OPT_STRATEGY: return parse_strategy(v, a);
+    case OPT_BUDGET: return parse_budget(v, a);
     case OPT_OUTPUT: a->output = v; return 0;
     case OPT_RESUME: a->resume = 1; return 0;
     case OPT_QUIET: a->quiet = 1; return 0;
@@ -126,6 +147,8 @@ static int parse(int argc, char **argv, tune_args *a)
     return 0;
 }
 
+/* The time in UTC, ISO 8601: the profile's stamps compare as strings
+ * (the newest entry wins a merge). */
 static void utc_now(char *buf, size_t size)
 {
     time_t t = time(NULL);
@@ -134,7 +157,103 @@ static void utc_now(char *buf, size_t size)
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* --------------------------------------------------------- the profile */
+/* ------------------------------------------------------------- the run */
+
+/* The model of the run, fitted on everything, and its check: a model
+ * fitted without the held-out samples, predicting them (the finals,
+ * fitted on the design alone, for the model strategy; every fourth
+ * sample otherwise). */
+typedef struct final_fit {
+    int ok;
+    at_model model;
+    fit_problem pb;
+    at_model held;     /* fitted without the held-out samples */
+    at_sample *test;   /* the held-out samples */
+    size_t n_test;
+    double error;      /* held.predicting test, -1 if none */
+} final_fit;
+
+/* One tuning run, stage by stage: the arguments and what they resolve
+ * to, then what the search, the fit and the save each add. One struct,
+ * so that every stage is a short function of the run. */
+typedef struct tune_run {
+    tune_args a;
+    const workload *w;
+    at_machine m;
+    char path[4096]; /* the profile written */
+    progress prog;
+    calibration cal;
+    trial_log log; /* every measurement of every size, and resumed ones */
+    search s;      /* the last size's; the fit takes its problem */
+    search_result res[MAX_SIZES];
+    int n_res, interrupted;
+    at_status st; /* of the last search; err says why when not AT_OK */
+    at_error err;
+    final_fit fit;
+} tune_run;
+
+/* ------------------------------------------------------------ the args */
+
+/* The job's items: this machine's default when not given; a vector
+ * workload has exactly one. 0 or an exit code. */
+static int resolve_items(tune_run *r)
+{
+    cli_job *job = &r->a.job;
+    if (!job->items)
+        job->items = cli_default_items(r->w->kind, r->m.usable_cpus);
+    if (r->w->kind == AT_KIND_VECTOR && job->items != 1)
+        return cli_usage_error("--items: a vector workload ('%s') has one "
+                               "item, got %ld",
+                               job->workload, job->items);
+    return 0;
+}
+
+/* Where the profile goes: --output, else the user's own profile. */
+static int resolve_path(tune_run *r)
+{
+    if (r->a.output) {
+        snprintf(r->path, sizeof r->path, "%s", r->a.output);
+        return 0;
+    }
+    if (at_profile_user_path(r->path, sizeof r->path, &r->err) != AT_OK)
+        return cli_report(&r->err);
+    return 0;
+}
+
+/* The arguments and what they resolve to on this machine, all checked
+ * before anything is measured. 0, -1 (help printed) or an exit code. */
+static int prepare(int argc, char **argv, tune_run *r)
+{
+    memset(r, 0, sizeof *r);
+    int rc = parse(argc, argv, &r->a);
+    if (rc)
+        return rc;
+    r->w = workload_find(r->a.job.workload);
+    if (at_machine_detect(&r->m, &r->err) != AT_OK)
+        return cli_report(&r->err);
+    if ((rc = resolve_items(r)) != 0)
+        return rc;
+    return resolve_path(r);
+}
+
+/* ---------------------------------------------------------- the search */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    measure_cancel();
+}
+
+/* Ctrl-C and TERM cancel the measurement under way instead of ending
+ * the process, so that what was measured is still saved. */
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
 
 /* Earlier samples of this machine and workload, for --resume: they are
  * in the log as measured, so the search does not measure them again. */
@@ -152,15 +271,7 @@ static void resume_from(const char *path, const at_machine *m,
     const at_workload_profile *wp = at_machine_profile_workload(
         at_profile_find_machine(p, m->fingerprint), name);
     for (size_t i = 0; wp && i < wp->n_samples; i++) {
-        const at_sample *s = &wp->samples[i];
-        trial t;
-        memset(&t, 0, sizeof t);
-        t.config = s->config;
-        t.size = s->size;
-        t.items = s->items;
-        t.seconds = s->seconds;
-        t.spread = s->spread;
-        t.phase = PHASE_RESUMED;
+        trial t = {.sample = wp->samples[i], .phase = PHASE_RESUMED};
         trial_log_add(log, &t);
     }
     if (!quiet && wp)
@@ -169,52 +280,211 @@ static void resume_from(const char *path, const at_machine *m,
     at_profile_free(p);
 }
 
-/* The profile of this run: machine, costs, entries, model, samples. */
-static at_status build_profile(const tune_args *a, const at_machine *m,
-                               const at_machine_costs *costs,
-                               const search_result *res, int n_res,
-                               const trial_log *log, const at_model *model,
-                               at_profile **out, at_error *err)
+/* The first progress line: what is about to be tuned, and how. */
+static void announce(const tune_run *r)
 {
-    at_profile *p;
+    const tune_args *a = &r->a;
+    int cpus = r->m.usable_cpus;
+    fprintf(stderr,
+            "autotune: %s on %d usable CPU%s, %d size%s, strategy %s, "
+            "budget %.0f s\n",
+            a->job.workload, cpus, cpus == 1 ? "" : "s", a->n_sizes,
+            a->n_sizes == 1 ? "" : "s", strategy_names[a->strat], a->budget);
+}
+
+/* The budget's clock starts here. Progress goes to a terminal only (a
+ * log or a pipe gets the report alone); --resume's samples join the log
+ * before anything is measured, so the search skips them. */
+static void start(tune_run *r)
+{
+    r->prog = (progress){.on = !r->a.quiet && isatty(STDERR_FILENO),
+                         .started = tuner_now(), .budget = r->a.budget,
+                         .phase = ""};
+    if (r->a.resume)
+        resume_from(r->path, &r->m, r->a.job.workload, &r->log, r->a.quiet);
+    if (r->prog.on)
+        announce(r);
+}
+
+/* The transports' costs on this machine, measured now: the model is
+ * fitted with them fixed, and the profile stores them. */
+static at_status calibrate_run(tune_run *r)
+{
+    at_status st = calibrate_quick(r->m.usable_cpus, &r->cal, &r->err);
+    if (st == AT_OK && r->prog.on)
+        fprintf(stderr,
+                "  calibrate  pipe %.1f us/message %.2f GB/s, shm %.1f us, "
+                "threads %.2f us\n",
+                r->cal.costs.pipe.latency_us, r->cal.costs.pipe.gbytes_per_s,
+                r->cal.costs.shm.latency_us, r->cal.costs.thread.latency_us);
+    return st;
+}
+
+/* The search all sizes share: the model's reference size is the last
+ * size asked for, its exponent the workload's nominal one, fitted only
+ * when there are two sizes or more to tell it. */
+static search new_search(tune_run *r)
+{
+    return (search){.w = r->w, .cpus = r->m.usable_cpus,
+                    .items = r->a.job.items, .strat = r->a.strat,
+                    .costs = &r->cal.costs,
+                    .ref_size = (double)r->a.sizes[r->a.n_sizes - 1],
+                    .exponent = r->w->kind == AT_KIND_VECTOR ? 1.0 : 3.0,
+                    .fit_exponent = r->a.n_sizes > 1, .log = &r->log,
+                    .prog = &r->prog, .seed = (uint64_t)r->a.seed};
+}
+
+/* Where size i's share of the budget ends, counted from the start: each
+ * size gets an equal share of what is left, so a size that finished
+ * early leaves more to the next. */
+static double size_budget(const tune_run *r, int i)
+{
+    double spent = tuner_now() - r->prog.started;
+    return spent + (r->a.budget - spent) / (r->a.n_sizes - i);
+}
+
+/* Each size in turn, all in one log (the model of a later size sees the
+ * earlier ones), until every size is done, the run is interrupted, or a
+ * size fails. */
+static void search_sizes(tune_run *r)
+{
+    r->s = new_search(r);
+    for (int i = 0; i < r->a.n_sizes && !r->interrupted; i++) {
+        search_result *res = &r->res[r->n_res++];
+        r->s.size = r->a.sizes[i];
+        r->prog.budget = size_budget(r, i);
+        r->st = search_run(&r->s, res, &r->err);
+        r->interrupted = res->interrupted || measure_cancelled();
+        if (r->st != AT_OK && !r->interrupted)
+            break;
+    }
+}
+
+/* ------------------------------------------------------------- the fit */
+
+/* Splits the samples into those the check's model is fitted on (train;
+ * returns their count) and those it predicts (f->test). For the model
+ * strategy, the design against the finals: whether a model of the small
+ * design jobs predicts the full ones is the bet that strategy makes.
+ * Otherwise every fourth sample. */
+static size_t hold_out(const trial_log *log, strategy strat,
+                       const at_sample *all, size_t n, at_sample *train,
+                       final_fit *f)
+{
+    size_t nt = 0;
+    f->n_test = 0;
+    if (strat == STRATEGY_MODEL) {
+        nt = trial_samples(log, train, PHASE_BIT(PHASE_DESIGN));
+        f->n_test = trial_samples(log, f->test, PHASE_BIT(PHASE_FINALS));
+    } else
+        for (size_t i = 0; i < n; i++) {
+            if (i % 4 == 3)
+                f->test[f->n_test++] = all[i];
+            else
+                train[nt++] = all[i];
+        }
+    return nt;
+}
+
+/* The model of the run, on every sample. Its error is the check's when
+ * there was one (a model's error on its own samples flatters it), else
+ * that on its own samples. */
+static void fit_all(final_fit *f, const at_sample *all, size_t n)
+{
+    f->ok = n > 0 && fit_model(&f->pb, all, n, &f->model, NULL) == AT_OK;
+    if (!f->ok)
+        return;
+    f->model.error = f->error >= 0 ? f->error
+                                   : fit_error(&f->pb, &f->model, all, n);
+    utc_now(f->model.fitted, sizeof f->model.fitted);
+}
+
+/* The check, then the model. Without memory there is no model: the
+ * profile still gets the entries and the samples. */
+static void fit_final(const search *proto, strategy strat, final_fit *f)
+{
+    const trial_log *log = proto->log;
+    at_sample *all = trial_samples_alloc(log);
+    at_sample *train = trial_samples_alloc(log);
+    memset(f, 0, sizeof *f);
+    f->test = trial_samples_alloc(log);
+    f->pb = search_problem(proto);
+    f->error = -1;
+    if (all && train && f->test) {
+        size_t n = trial_samples(log, all, PHASES_ALL);
+        size_t nt = hold_out(log, strat, all, n, train, f);
+        if (nt > 0 && f->n_test > 0 &&
+            fit_model(&f->pb, train, nt, &f->held, NULL) == AT_OK)
+            f->error = fit_error(&f->pb, &f->held, f->test, f->n_test);
+        fit_all(f, all, n);
+    }
+    free(all);
+    free(train);
+}
+
+/* --------------------------------------------------------- the profile */
+
+/* The answer for each size searched to the end (an interrupted size's
+ * best is only the best so far), all stamped with one time. */
+static at_status add_entries(const tune_run *r, at_profile *p,
+                             at_error *err)
+{
     char now[32];
     utc_now(now, sizeof now);
-    at_status s = at_profile_new(&p, err);
-    if (s == AT_OK)
-        s = at_profile_add_machine(p, m, err);
-    if (s == AT_OK)
-        s = at_profile_set_costs(p, m->fingerprint, costs, err);
-    for (int i = 0; s == AT_OK && i < n_res; i++) {
-        if (res[i].interrupted || res[i].seconds <= 0)
+    at_status s = AT_OK;
+    for (int i = 0; s == AT_OK && i < r->n_res; i++) {
+        const search_result *res = &r->res[i];
+        if (res->interrupted || res->seconds <= 0)
             continue;
-        at_entry e = {a->sizes[i], a->job.items, res[i].seconds,
-                      res[i].spread, "", res[i].best,
-                      {res[i].baseline[BASE_SERIAL_DEFAULT],
-                       res[i].baseline[BASE_SERIAL_1],
-                       res[i].baseline[BASE_NAIVE],
-                       res[i].baseline[BASE_JOBLIB]}};
+        const double *b = res->baseline;
+        at_entry e = {.size = r->a.sizes[i], .items = r->a.job.items,
+                      .seconds = res->seconds, .spread = res->spread,
+                      .best = res->best,
+                      .baselines = {b[BASE_SERIAL_DEFAULT], b[BASE_SERIAL_1],
+                                    b[BASE_NAIVE], b[BASE_JOBLIB]}};
         memcpy(e.measured, now, sizeof now);
-        s = at_profile_set_entry(p, m->fingerprint, a->job.workload, &e,
+        s = at_profile_set_entry(p, r->m.fingerprint, r->a.job.workload, &e,
                                  err);
     }
-    if (s == AT_OK && model)
-        s = at_profile_set_model(p, m->fingerprint, a->job.workload, model,
-                                 err);
-    /* this run's samples, one per configuration and job (the resumed
-     * ones are in the file already) */
-    fit_sample *smp = malloc((log->n + 1) * sizeof *smp);
-    if (!smp && s == AT_OK)
-        s = tuner_out_of_memory(err);
-    size_t n = smp ? trial_samples(log, smp,
-                                   PHASES_ALL & ~PHASE_BIT(PHASE_RESUMED))
-                   : 0;
-    for (size_t i = 0; s == AT_OK && i < n; i++) {
-        at_sample one = {smp[i].size, smp[i].items, smp[i].config,
-                         smp[i].seconds, smp[i].spread};
-        s = at_profile_add_sample(p, m->fingerprint, a->job.workload, &one,
-                                  err);
-    }
+    return s;
+}
+
+/* This run's samples, one per configuration and job (the resumed ones
+ * are in the file already): what a later fit, or --resume, starts from. */
+static at_status add_samples(const tune_run *r, at_profile *p,
+                             at_error *err)
+{
+    at_sample *smp = trial_samples_alloc(&r->log);
+    if (!smp)
+        return tuner_out_of_memory(err);
+    size_t n = trial_samples(&r->log, smp,
+                             PHASES_ALL & ~PHASE_BIT(PHASE_RESUMED));
+    at_status s = AT_OK;
+    for (size_t i = 0; s == AT_OK && i < n; i++)
+        s = at_profile_add_sample(p, r->m.fingerprint, r->a.job.workload,
+                                  &smp[i], err);
     free(smp);
+    return s;
+}
+
+/* The profile of this run: machine, costs, entries, model, samples. */
+static at_status build_profile(const tune_run *r, at_profile **out,
+                               at_error *err)
+{
+    const char *fp = r->m.fingerprint, *name = r->a.job.workload;
+    at_profile *p;
+    at_status s = at_profile_new(&p, err);
+    if (s != AT_OK)
+        return s;
+    s = at_profile_add_machine(p, &r->m, err);
+    if (s == AT_OK)
+        s = at_profile_set_costs(p, fp, &r->cal.costs, err);
+    if (s == AT_OK)
+        s = add_entries(r, p, err);
+    if (s == AT_OK && r->fit.ok)
+        s = at_profile_set_model(p, fp, name, &r->fit.model, err);
+    if (s == AT_OK)
+        s = add_samples(r, p, err);
     if (s != AT_OK) {
         at_profile_free(p);
         return s;
@@ -223,79 +493,24 @@ static at_status build_profile(const tune_args *a, const at_machine *m,
     return AT_OK;
 }
 
-/* ------------------------------------------------------------ the model */
-
-/* The model of the run, fitted on everything, and its check: a model
- * fitted without the held-out samples, predicting them (the finals,
- * fitted on the design alone, for the model strategy; every fourth
- * sample otherwise). */
-typedef struct final_fit {
-    int ok;
-    at_model model;
-    fit_problem pb;
-    at_model held;      /* fitted without the held-out samples */
-    fit_sample *test;   /* the held-out samples */
-    size_t n_test;
-    double error;       /* held.predicting test, -1 if none */
-} final_fit;
-
-static void fit_final(search *proto, strategy strat, final_fit *f)
+/* Merges the run into the profile file, interrupted or failed alike:
+ * nothing measured is lost. Its own error, since r->err may hold the
+ * search's for the report. 0, or 1 after reporting. */
+static int save(const tune_run *r)
 {
-    const trial_log *log = proto->log;
-    fit_sample *all = malloc((log->n + 1) * sizeof *all);
-    fit_sample *train = malloc((log->n + 1) * sizeof *train);
-    memset(f, 0, sizeof *f);
-    f->test = malloc((log->n + 1) * sizeof *f->test);
-    f->pb = search_problem(proto);
-    f->error = -1;
-    if (!all || !train || !f->test) {
-        free(all);
-        free(train);
-        return; /* no model: the profile keeps the entries and samples */
-    }
-    size_t n = trial_samples(log, all, PHASES_ALL), nt = 0, nh = 0;
-    if (strat == STRATEGY_MODEL) {
-        nt = trial_samples(log, train, PHASE_BIT(PHASE_DESIGN));
-        nh = trial_samples(log, f->test, PHASE_BIT(PHASE_FINALS));
-    } else
-        for (size_t i = 0; i < n; i++) {
-            if (i % 4 == 3)
-                f->test[nh++] = all[i];
-            else
-                train[nt++] = all[i];
-        }
-    f->n_test = nh;
-    if (nt > 0 && nh > 0 &&
-        fit_model(&f->pb, train, nt, &f->held, NULL) == AT_OK)
-        f->error = fit_error(&f->pb, &f->held, f->test, nh);
-    f->ok = n > 0 && fit_model(&f->pb, all, n, &f->model, NULL) == AT_OK;
-    if (f->ok) {
-        f->model.error = f->error >= 0 ? f->error
-                                       : fit_error(&f->pb, &f->model, all, n);
-        utc_now(f->model.fitted, sizeof f->model.fitted);
-    }
-    free(all);
-    free(train);
+    at_profile *p;
+    at_error err;
+    if (build_profile(r, &p, &err) != AT_OK)
+        return cli_report(&err);
+    at_status s = at_profile_merge_into_file(p, r->path, &err);
+    at_profile_free(p);
+    return s == AT_OK ? 0 : cli_report(&err);
 }
 
-/* The check, sample by sample (AUTOTUNE_VERBOSE): where the model is
- * right and where it is not. */
-static void print_model_check(const final_fit *f)
-{
-    printf("  %-52s %9s %9s %7s\n", "held out", "measured", "predicted",
-           "error");
-    for (size_t i = 0; i < f->n_test; i++) {
-        const fit_sample *t = &f->test[i];
-        char what[160];
-        describe_config(&t->config, f->pb.kind, what, sizeof what);
-        double p = fit_predict(&f->pb, &f->held, t);
-        printf("  %-52s %9.4f %9.4f %+6.1f%%\n", what, t->seconds, p,
-               100 * (p - t->seconds) / t->seconds);
-    }
-}
+/* ---------------------------------------------------------- the report */
 
-/* ------------------------------------------------------------ reporting */
-
+/* One size's answer, and what it gains over each baseline: the reason
+ * to tune at all. */
 static void print_result(const tune_args *a, const at_workload_kind kind,
                          long size, const search_result *r)
 {
@@ -314,141 +529,101 @@ static void print_result(const tune_args *a, const at_workload_kind kind,
            100.0 * r->configs_measured / r->space_size);
 }
 
+/* Configurations that failed or hung, with why: the search went on
+ * without them, and the user should know which they were. */
 static void print_failures(const trial_log *log, at_workload_kind kind)
 {
     for (size_t i = 0; i < log->n; i++)
         if (log->t[i].failed) {
+            const at_sample *x = &log->t[i].sample;
             char what[160];
-            describe_config(&log->t[i].config, kind, what, sizeof what);
-            printf("  failed: %s (size %ld): %s\n", what, log->t[i].size,
+            describe_config(&x->config, kind, what, sizeof what);
+            printf("  failed: %s (size %ld): %s\n", what, x->size,
                    log->t[i].why);
         }
 }
 
-static void on_signal(int sig)
+/* The check, sample by sample (AUTOTUNE_VERBOSE): where the model is
+ * right and where it is not. */
+static void print_model_check(const final_fit *f)
 {
-    (void)sig;
-    measure_cancel();
+    printf("  %-52s %9s %9s %7s\n", "held out", "measured", "predicted",
+           "error");
+    for (size_t i = 0; i < f->n_test; i++) {
+        const at_sample *t = &f->test[i];
+        char what[160];
+        describe_config(&t->config, f->pb.kind, what, sizeof what);
+        double p = fit_predict(&f->pb, &f->held, t);
+        printf("  %-52s %9.4f %9.4f %+6.1f%%\n", what, t->seconds, p,
+               100 * (p - t->seconds) / t->seconds);
+    }
+}
+
+/* How far to trust the model: its error on samples it was not fitted
+ * on, or, when nothing was held out (a run resumed from one that had
+ * measured it all), on its own. */
+static void print_model(const final_fit *f)
+{
+    if (f->ok && f->error >= 0) {
+        printf("\nmodel %s: held-out error %.1f%% (median over %zu samples "
+               "it was not fitted on)\n",
+               AT_MODEL_FORM, 100 * f->error, f->n_test);
+        if (at_verbose_enabled())
+            print_model_check(f);
+    } else if (f->ok)
+        printf("\nmodel %s: nothing held out to check it on; error on the "
+               "samples it was fitted on %.1f%%\n",
+               AT_MODEL_FORM, 100 * f->model.error);
+}
+
+/* The report on stdout: each size's answer against the baselines, what
+ * failed, how far the model goes, and where it all went. */
+static void print_report(const tune_run *r)
+{
+    for (int i = 0; i < r->n_res; i++)
+        print_result(&r->a, r->w->kind, r->a.sizes[i], &r->res[i]);
+    print_failures(&r->log, r->w->kind);
+    print_model(&r->fit);
+    printf("profile: %s (%.0f s)\n", r->path, tuner_now() - r->prog.started);
+}
+
+/* How the run ends: interrupted (130, saying what was kept and how to go
+ * on), a failed search (its error), or the report; `saved` is save's. */
+static int finish(const tune_run *r, int saved)
+{
+    if (r->interrupted) {
+        fprintf(stderr,
+                "autotune: interrupted; the %zu measurements made are "
+                "kept in %s (--resume continues)\n",
+                r->log.n, r->path);
+        return 130;
+    }
+    if (r->st != AT_OK)
+        return cli_report(&r->err);
+    print_report(r);
+    return saved;
 }
 
 /* ----------------------------------------------------------------- main */
 
-static int save(const tune_args *a, const char *path, const at_machine *m,
-                const at_machine_costs *costs, const search_result *res,
-                int n_res, const trial_log *log, const at_model *model)
-{
-    at_profile *p;
-    at_error err;
-    if (build_profile(a, m, costs, res, n_res, log, model, &p, &err) !=
-            AT_OK ||
-        at_profile_merge_into_file(p, path, &err) != AT_OK)
-        return cli_report(&err);
-    at_profile_free(p);
-    return 0;
-}
-
+/* The data flow: args, search (after the calibration it needs), samples
+ * and fit, profile, report. */
 int cmd_tune(int argc, char **argv)
 {
-    tune_args a;
-    int rc = parse(argc, argv, &a);
+    tune_run r;
+    int rc = prepare(argc, argv, &r);
     if (rc)
         return rc < 0 ? 0 : rc;
-    const workload *w = workload_find(a.job.workload);
-    at_machine m;
-    at_error err;
-    char path[4096];
-    if (at_machine_detect(&m, &err) != AT_OK)
-        return cli_report(&err);
-    if (!a.job.items)
-        a.job.items = cli_default_items(w->kind, m.usable_cpus);
-    if (w->kind == AT_KIND_VECTOR && a.job.items != 1)
-        return cli_usage_error("--items: a vector workload ('%s') has one "
-                               "item, got %ld",
-                               a.job.workload, a.job.items);
-    if (a.output)
-        snprintf(path, sizeof path, "%s", a.output);
-    else if (at_profile_user_path(path, sizeof path, &err) != AT_OK)
-        return cli_report(&err);
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-
-    progress prog = {!a.quiet && isatty(STDERR_FILENO), tuner_now(),
-                     a.budget, "", 0, 0};
-    trial_log log = {NULL, 0, 0};
-    if (a.resume)
-        resume_from(path, &m, a.job.workload, &log, a.quiet);
-    if (prog.on)
-        fprintf(stderr,
-                "autotune: %s on %d usable CPU%s, %d size%s, strategy %s, "
-                "budget %.0f s\n",
-                a.job.workload, m.usable_cpus, m.usable_cpus == 1 ? "" : "s",
-                a.n_sizes, a.n_sizes == 1 ? "" : "s",
-                a.strat == STRATEGY_MODEL  ? "model"
-                : a.strat == STRATEGY_GRID ? "grid"
-                                           : "random",
-                a.budget);
-    calibration cal;
-    if (calibrate_quick(m.usable_cpus, &cal, &err) != AT_OK)
-        return cli_report(&err);
-    if (prog.on)
-        fprintf(stderr,
-                "  calibrate  pipe %.1f us/message %.2f GB/s, shm %.1f us, "
-                "threads %.2f us\n",
-                cal.costs.pipe.latency_us, cal.costs.pipe.gbytes_per_s,
-                cal.costs.shm.latency_us, cal.costs.thread.latency_us);
-
-    search s = {w, m.usable_cpus, 0, a.job.items, a.strat, &cal.costs,
-                (double)a.sizes[a.n_sizes - 1],
-                w->kind == AT_KIND_VECTOR ? 1.0 : 3.0, a.n_sizes > 1, &log,
-                &prog, (uint64_t)a.seed, NULL, 0};
-    search_result res[MAX_SIZES];
-    int n_res = 0, interrupted = 0;
-    at_status st = AT_OK;
-    for (int i = 0; i < a.n_sizes && !interrupted; i++) {
-        s.size = a.sizes[i];
-        /* each size gets its share of what is left of the budget */
-        prog.budget = (tuner_now() - prog.started) +
-                      (a.budget - (tuner_now() - prog.started)) /
-                          (a.n_sizes - i);
-        st = search_run(&s, &res[n_res], &err);
-        interrupted = res[n_res].interrupted || measure_cancelled();
-        n_res++;
-        if (st != AT_OK && !interrupted)
-            break;
+    catch_signals();
+    start(&r);
+    if (calibrate_run(&r) != AT_OK)
+        rc = cli_report(&r.err);
+    else {
+        search_sizes(&r);
+        fit_final(&r.s, r.a.strat, &r.fit);
+        rc = finish(&r, save(&r));
     }
-    final_fit fit;
-    fit_final(&s, a.strat, &fit);
-    rc = save(&a, path, &m, &cal.costs, res, n_res, &log,
-              fit.ok ? &fit.model : NULL);
-    if (interrupted || st != AT_OK) {
-        if (interrupted)
-            fprintf(stderr,
-                    "autotune: interrupted; the %zu measurements made are "
-                    "kept in %s (--resume continues)\n",
-                    log.n, path);
-        free(log.t);
-        free(fit.test);
-        return interrupted ? 130 : cli_report(&err);
-    }
-    for (int i = 0; i < n_res; i++)
-        print_result(&a, w->kind, a.sizes[i], &res[i]);
-    print_failures(&log, w->kind);
-    if (fit.ok && fit.error >= 0) {
-        printf("\nmodel %s: held-out error %.1f%% (median over %zu samples "
-               "it was not fitted on)\n",
-               AT_MODEL_FORM, 100 * fit.error, fit.n_test);
-        if (at_verbose_enabled())
-            print_model_check(&fit);
-    } else if (fit.ok) /* e.g. resumed from a run that had them all */
-        printf("\nmodel %s: nothing held out to check it on; error on the "
-               "samples it was fitted on %.1f%%\n",
-               AT_MODEL_FORM, 100 * fit.model.error);
-    printf("profile: %s (%.0f s)\n", path, tuner_now() - prog.started);
-    free(log.t);
-    free(fit.test);
+    free(r.log.t);
+    free(r.fit.test);
     return rc;
 }

@@ -11,6 +11,8 @@
 
 #include "fit.h"
 
+#include "util.h"
+
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multifit_nlinear.h>
 #include <math.h>
@@ -44,7 +46,7 @@ static const struct {
 
 typedef struct fit_data {
     const fit_problem *pb;
-    const fit_sample *s;
+    const at_sample *s;
     size_t n;
     size_t p; /* N_PARAMS, or N_PARAMS - 1 with the exponent fixed */
 } fit_data;
@@ -77,7 +79,7 @@ static at_model to_model(const fit_problem *pb, const gsl_vector *x)
 }
 
 double fit_predict(const fit_problem *pb, const at_model *model,
-                   const fit_sample *s)
+                   const at_sample *s)
 {
     return at_model_predict(model, pb->costs, pb->cpus, pb->kind, s->size,
                             s->items, &s->config);
@@ -112,7 +114,7 @@ static size_t n_priors(size_t p)
 
 /* compute_s from the samples: the per-item time of the cheapest-looking
  * one scaled to ref_size, a fair start for the optimiser. */
-static double initial_compute(const fit_problem *pb, const fit_sample *s,
+static double initial_compute(const fit_problem *pb, const at_sample *s,
                               size_t n)
 {
     double best = HUGE_VAL;
@@ -131,18 +133,12 @@ static double initial_compute(const fit_problem *pb, const fit_sample *s,
     return best < HUGE_VAL ? best : s[0].seconds;
 }
 
-at_status fit_model(const fit_problem *pb, const fit_sample *s, size_t n,
+at_status fit_model(const fit_problem *pb, const at_sample *s, size_t n,
                     at_model *model, at_error *err)
 {
     size_t p = pb->fit_exponent ? N_PARAMS : N_PARAMS - 1;
-    if (n == 0) {
-        if (err) {
-            memset(err, 0, sizeof *err);
-            err->code = AT_ERR_ARG;
-            strcpy(err->message, "no samples to fit the model on");
-        }
-        return AT_ERR_ARG;
-    }
+    if (n == 0)
+        return tuner_error(err, AT_ERR_ARG, "no samples to fit the model on");
     fit_data d = {pb, s, n, p};
     gsl_multifit_nlinear_fdf fdf;
     memset(&fdf, 0, sizeof fdf);
@@ -182,7 +178,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 double fit_error(const fit_problem *pb, const at_model *model,
-                 const fit_sample *s, size_t n)
+                 const at_sample *s, size_t n)
 {
     if (n == 0)
         return 0;

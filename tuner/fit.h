@@ -1,16 +1,12 @@
-/* fit.h - fitting the cost model (form comm-compute-1) with GSL. */
+/* fit.h - fitting the cost model (form comm-compute-1) with GSL.
+ *
+ * The fit's samples are the library's own at_sample: what the profile
+ * stores is what the model is fitted on, with no copy in between (the
+ * spread is stored, and not used by the fit). */
 #ifndef AT_FIT_H
 #define AT_FIT_H
 
 #include "autotune.h"
-
-/* One measured configuration. */
-typedef struct fit_sample {
-    at_config config;
-    long size, items;
-    double seconds;
-    double spread; /* relative; not used by the fit */
-} fit_sample;
 
 typedef struct fit_problem {
     at_workload_kind kind;
@@ -24,15 +20,15 @@ typedef struct fit_problem {
 /* Fits the model's parameters to the samples by nonlinear least squares
  * on log times (relative errors), with weak priors that keep parameters
  * the samples say nothing about at neutral values. */
-at_status fit_model(const fit_problem *pb, const fit_sample *s, size_t n,
+at_status fit_model(const fit_problem *pb, const at_sample *s, size_t n,
                     at_model *model, at_error *err);
 
 /* The model's prediction for one sample's configuration and job. */
 double fit_predict(const fit_problem *pb, const at_model *model,
-                   const fit_sample *s);
+                   const at_sample *s);
 
 /* Median absolute percentage error of the model over the samples. */
 double fit_error(const fit_problem *pb, const at_model *model,
-                 const fit_sample *s, size_t n);
+                 const at_sample *s, size_t n);
 
 #endif

@@ -5,11 +5,12 @@
 
 #include "measure.h"
 
+#include "util.h"
+
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static at_pool *volatile current_pool;
 static volatile sig_atomic_t cancel_requested;
@@ -30,23 +31,6 @@ int measure_cancelled(void)
 void measure_reset_cancel(void)
 {
     cancel_requested = 0;
-}
-
-double tuner_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-at_status tuner_out_of_memory(at_error *err)
-{
-    if (err) {
-        memset(err, 0, sizeof *err);
-        err->code = AT_ERR_NOMEM;
-        strcpy(err->message, "out of memory");
-    }
-    return AT_ERR_NOMEM;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -71,10 +55,13 @@ static at_job make_job(const job_data *d, const at_config *c,
                        const workload_arg *arg, double *out, double deadline)
 {
     const workload *w = d->w;
-    at_job j = {w->kind, w->item, w->span, arg, sizeof *arg, d->in, out,
-                w->in_bytes(d->size), w->out_bytes(d->size), d->count,
-                c->chunk_size, w->kind == AT_KIND_VECTOR ? c->partitions : 1,
-                deadline};
+    at_job j = {.kind = w->kind, .item = w->item, .span = w->span,
+                .arg = arg, .arg_bytes = sizeof *arg, .in = d->in,
+                .out = out, .in_bytes = w->in_bytes(d->size),
+                .out_bytes = w->out_bytes(d->size), .count = d->count,
+                .chunk_size = c->chunk_size,
+                .partitions = w->kind == AT_KIND_VECTOR ? c->partitions : 1,
+                .deadline = deadline};
     return j;
 }
 
@@ -110,8 +97,9 @@ void job_data_free(job_data *d)
 static at_status serial_reference(const job_data *d, const workload_arg *arg,
                                   double *ref, at_error *err)
 {
-    at_config serial = {1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM,
-                        AT_PIN_NONE};
+    at_config serial = {.workers = 1, .mode = AT_MODE_PROCESS,
+                        .blas_threads = 1, .chunk_size = 1, .partitions = 1,
+                        .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE};
     at_pool *pool;
     at_status s = at_pool_create(&serial, &pool, err);
     if (s != AT_OK)
@@ -192,10 +180,11 @@ at_status measure_on(const job_data *d, const at_config *config,
         current_pool = NULL;
     }
     at_pool_free(pool); /* before the reference: its BLAS threads too */
-    if (s == AT_OK) {
-        m->residual = workload_check(d->w, d->size, d->count, d->in, d->out);
+    if (s == AT_OK)
+        s = workload_check(d->w, d->size, d->count, d->in, d->out,
+                           &m->residual, err);
+    if (s == AT_OK)
         m->verified = m->residual <= d->w->tolerance;
-    }
     if (s == AT_OK && o->compare_serial) {
         double *ref = NULL;
         s = at_buffer_alloc((size_t)d->count * d->w->out_bytes(d->size),

@@ -51,11 +51,6 @@ at_status measure(const workload *w, long size, long items,
                   const at_config *config, const measure_opts *opts,
                   measurement *m, at_error *err);
 
-/* Monotonic clock, seconds. */
-double tuner_now(void);
-/* Fills err (may be NULL) for a failed allocation; returns AT_ERR_NOMEM. */
-at_status tuner_out_of_memory(at_error *err);
-
 /* For a SIGINT/SIGTERM handler: cancels the job being measured. */
 void measure_cancel(void);
 /* 1 once measure_cancel() was called (until measure_reset_cancel). */

@@ -18,6 +18,8 @@
 
 #include "search.h"
 
+#include "util.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,15 +52,19 @@ void baseline_configs(at_workload_kind kind, long size, long items, int cpus,
                       at_config out[N_BASELINES])
 {
     int vector = kind == AT_KIND_VECTOR;
-    at_config serial = {1, AT_MODE_PROCESS, cpus, 1, 1, AT_TRANSPORT_SHM,
-                        AT_PIN_NONE};
+    at_config serial = {.workers = 1, .mode = AT_MODE_PROCESS,
+                        .blas_threads = cpus, .chunk_size = 1,
+                        .partitions = 1, .transport = AT_TRANSPORT_SHM,
+                        .pin = AT_PIN_NONE};
     out[BASE_SERIAL_DEFAULT] = serial;
     serial.blas_threads = 1;
     out[BASE_SERIAL_1] = serial;
     /* every CPU a worker, each with OpenBLAS's default of every CPU's
      * threads, data pickled through pipes: the common first attempt */
-    at_config naive = {cpus, AT_MODE_PROCESS, cpus, 1, vector ? cpus : 1,
-                       AT_TRANSPORT_PIPE, AT_PIN_NONE};
+    at_config naive = {.workers = cpus, .mode = AT_MODE_PROCESS,
+                       .blas_threads = cpus, .chunk_size = 1,
+                       .partitions = vector ? cpus : 1,
+                       .transport = AT_TRANSPORT_PIPE, .pin = AT_PIN_NONE};
     if (!vector && items < cpus)
         naive.workers = (int)items;
     out[BASE_NAIVE] = naive;
@@ -88,21 +94,24 @@ static int same_config(const at_config *a, const at_config *b)
     return memcmp(a, b, sizeof *a) == 0;
 }
 
-/* The log's successful trial of this configuration and job, or NULL. */
+/* The log's latest trial of this configuration and job, failed or not
+ * (a failure is not worth measuring again either), or NULL. */
 static const trial *find_trial(const trial_log *log, const at_config *c,
                                long size, long items)
 {
-    for (size_t i = log->n; i-- > 0;)
-        if (log->t[i].size == size && log->t[i].items == items &&
-            same_config(&log->t[i].config, c))
+    for (size_t i = log->n; i-- > 0;) {
+        const at_sample *x = &log->t[i].sample;
+        if (x->size == size && x->items == items &&
+            same_config(&x->config, c))
             return &log->t[i];
+    }
     return NULL;
 }
 
 /* Orders samples by job and configuration, then time. */
 static int cmp_sample(const void *a, const void *b)
 {
-    const fit_sample *x = a, *y = b;
+    const at_sample *x = a, *y = b;
     if (x->size != y->size)
         return x->size < y->size ? -1 : 1;
     if (x->items != y->items)
@@ -113,7 +122,7 @@ static int cmp_sample(const void *a, const void *b)
     return x->seconds < y->seconds ? -1 : x->seconds > y->seconds;
 }
 
-static int same_job(const fit_sample *a, const fit_sample *b)
+static int same_job(const at_sample *a, const at_sample *b)
 {
     return a->size == b->size && a->items == b->items &&
            same_config(&a->config, &b->config);
@@ -125,7 +134,7 @@ static int same_job(const fit_sample *a, const fit_sample *b)
  * whose time is bimodal (an unpinned pool of processes either spreads
  * over the CPUs or stays stacked, pool by pool) gets the mean of its two
  * modes, where a median jumps between them from run to run. */
-static double interquartile_mean(const fit_sample *sorted, size_t n)
+static double interquartile_mean(const at_sample *sorted, size_t n)
 {
     size_t drop = n < 3 ? 0 : n / 4 > 1 ? n / 4 : 1;
     double sum = 0;
@@ -134,14 +143,14 @@ static double interquartile_mean(const fit_sample *sorted, size_t n)
     return sum / (double)(n - 2 * drop);
 }
 
-size_t trial_samples(const trial_log *log, fit_sample *out, unsigned phases)
+size_t trial_samples(const trial_log *log, at_sample *out, unsigned phases)
 {
     size_t n = 0;
     for (size_t i = 0; i < log->n; i++) {
         const trial *t = &log->t[i];
-        if (!t->failed && t->seconds > 0 && (phases & PHASE_BIT(t->phase)))
-            out[n++] = (fit_sample){t->config, t->size, t->items, t->seconds,
-                                    t->spread};
+        if (!t->failed && t->sample.seconds > 0 &&
+            (phases & PHASE_BIT(t->phase)))
+            out[n++] = t->sample;
     }
     /* one sample per configuration and job; sorted, each group is a run
      * of times in order */
@@ -151,7 +160,7 @@ size_t trial_samples(const trial_log *log, fit_sample *out, unsigned phases)
         for (hi = lo + 1; hi < n && same_job(&out[lo], &out[hi]); hi++)
             ;
         size_t m = hi - lo;
-        fit_sample g = out[lo];
+        at_sample g = out[lo];
         if (m > 1) {
             g.seconds = interquartile_mean(out + lo, m);
             g.spread = (out[hi - 1].seconds - out[lo].seconds) / g.seconds;
@@ -159,6 +168,11 @@ size_t trial_samples(const trial_log *log, fit_sample *out, unsigned phases)
         out[k++] = g;
     }
     return k;
+}
+
+at_sample *trial_samples_alloc(const trial_log *log)
+{
+    return malloc((log->n + 1) * sizeof(at_sample));
 }
 
 fit_problem search_problem(const search *s)
@@ -178,9 +192,10 @@ static double chunk_deadline(const search *s, const at_config *c)
     double per_item = 0;
     for (size_t i = 0; i < s->log->n; i++) {
         const trial *t = &s->log->t[i];
-        if (!t->failed && t->size == s->size && t->config.workers == 1) {
-            long tasks = s->w->kind == AT_KIND_VECTOR ? 1 : t->items;
-            per_item = fmax(per_item, t->seconds / (double)tasks);
+        const at_sample *x = &t->sample;
+        if (!t->failed && x->size == s->size && x->config.workers == 1) {
+            long tasks = s->w->kind == AT_KIND_VECTOR ? 1 : x->items;
+            per_item = fmax(per_item, x->seconds / (double)tasks);
         }
     }
     if (per_item == 0)
@@ -194,7 +209,7 @@ static void report(const search *s, const trial *t)
     if (!p->on)
         return;
     char what[160];
-    describe_config(&t->config, s->w->kind, what, sizeof what);
+    describe_config(&t->sample.config, s->w->kind, what, sizeof what);
     double left = p->budget - (tuner_now() - p->started);
     if (t->failed)
         fprintf(stderr, "  %-10s %2d/%-2d %-46s FAILED: %s\n", p->phase,
@@ -203,8 +218,8 @@ static void report(const search *s, const trial *t)
         fprintf(stderr,
                 "  %-10s %2d/%-2d %-46s %9.4f s  +-%4.1f%%  (%ld items; "
                 "%3.0f s of budget left)\n",
-                p->phase, p->step, p->steps, what, t->seconds,
-                100 * t->spread, t->items, left > 0 ? left : 0);
+                p->phase, p->step, p->steps, what, t->sample.seconds,
+                100 * t->sample.spread, t->sample.items, left > 0 ? left : 0);
 }
 
 /* How hard to measure: a design or grid point stands alone, so it is
@@ -215,9 +230,10 @@ enum { EFFORT_ALONE, EFFORT_ROUND };
 
 /* Interleaved rounds (A B C A B C ...) make drift of the shared machine
  * fall on every configuration alike; what counts is then a robust mean
- * over the rounds (trial_samples) or their median (the finals' ranking). Rounds of under CHEAP_ROUND_S are cheap, and the drift of a
- * busy neighbour lasts seconds, longer than such a round: so cheap rounds
- * are more, to spread each configuration's measurements over more of it. */
+ * over the rounds (trial_samples) or their median (the finals' ranking).
+ * Rounds of under CHEAP_ROUND_S are cheap, and the drift of a busy
+ * neighbour lasts seconds, longer than such a round: so cheap rounds are
+ * more, to spread each configuration's measurements over more of it. */
 #define CHEAP_ROUND_S 2.0
 enum { DESIGN_ROUNDS = 5, FINAL_ROUNDS = 3, CHEAP_FINAL_ROUNDS = 7 };
 
@@ -234,20 +250,17 @@ static at_status try_config(search *s, const job_data *d, const at_config *c,
         return AT_OK;
     }
     /* up to 15 runs: only a job of milliseconds gets them all */
-    measure_opts o = {-1, 15, 2, 0.03, 1.5, chunk_deadline(s, c), s->seed,
-                      0};
+    measure_opts o = {.warmup = -1, .repeat = 15, .min_repeat = 2,
+                      .target_spread = 0.03, .time_cap = 1.5,
+                      .deadline = chunk_deadline(s, c), .seed = s->seed};
     if (effort == EFFORT_ROUND) {
         o.min_repeat = 3; /* the cap leaves a long job one run */
         o.time_cap = 0.2;
     }
     measurement m;
     at_error err;
-    trial t;
-    memset(&t, 0, sizeof t);
-    t.config = *c;
-    t.size = d->size;
-    t.items = d->items;
-    t.phase = ph;
+    trial t = {.sample = {.size = d->size, .items = d->items, .config = *c},
+               .phase = ph};
     at_status st = measure_on(d, c, &o, &m, &err);
     if (st == AT_ERR_CANCELLED)
         return st;
@@ -259,8 +272,8 @@ static at_status try_config(search *s, const job_data *d, const at_config *c,
             snprintf(t.why, sizeof t.why,
                      "results did not verify (residual %.2g)", m.residual);
     } else {
-        t.seconds = m.median;
-        t.spread = m.spread;
+        t.sample.seconds = m.median;
+        t.sample.spread = m.spread;
         t.runs = m.runs;
     }
     *out = trial_log_add(s->log, &t);
@@ -340,7 +353,7 @@ static at_status add_predicted(search *s, candidate *cs, int *n, int max,
     fit_problem pb = search_problem(s);
     const at_config *space = s->space;
     size_t total = s->n_space;
-    fit_sample *smp = malloc((s->log->n + 1) * sizeof *smp);
+    at_sample *smp = trial_samples_alloc(s->log);
     double *pred = malloc(total * sizeof *pred);
     at_status st = smp && pred ? AT_OK : AT_ERR_NOMEM;
     size_t ns = st == AT_OK ? trial_samples(s->log, smp, PHASES_ALL) : 0;
@@ -405,7 +418,7 @@ static at_status final_round(search *s, const job_data *d, candidate *cs,
         if (t->failed)
             c->failed = 1;
         else
-            c->times[c->n++] = t->seconds;
+            c->times[c->n++] = t->sample.seconds;
     }
     return AT_OK;
 }
@@ -494,13 +507,16 @@ static int design_configs(const search *s, at_config *out)
 {
     int P = s->cpus, w = P > 1 ? P : 2, n = 0, vector = s->w->kind ==
                                                           AT_KIND_VECTOR;
-    at_config serial = {1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM,
-                        AT_PIN_NONE};
+    at_config serial = {.workers = 1, .mode = AT_MODE_PROCESS,
+                        .blas_threads = 1, .chunk_size = 1, .partitions = 1,
+                        .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE};
     out[n++] = serial;
     serial.blas_threads = P > 1 ? P : 2;
     out[n++] = serial;
-    at_config pool = {w, AT_MODE_PROCESS, 1, 1, vector ? w : 1,
-                      AT_TRANSPORT_SHM, AT_PIN_NONE};
+    at_config pool = {.workers = w, .mode = AT_MODE_PROCESS,
+                      .blas_threads = 1, .chunk_size = 1,
+                      .partitions = vector ? w : 1,
+                      .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE};
     out[n++] = pool;
     pool.pin = AT_PIN_CORES;
     out[n++] = pool;
@@ -612,28 +628,34 @@ static at_status measure_all(search *s, const job_data *full,
             const trial *t = find_trial(s->log, &list[i], s->size, s->items);
             int taken = 0;
             for (int j = 0; j < nl; j++)
-                taken |= t && same_config(&lead[j], &t->config);
+                taken |= t && same_config(&lead[j], &t->sample.config);
             if (t && !t->failed && !taken &&
-                (!best || t->seconds < best->seconds))
+                (!best || t->sample.seconds < best->sample.seconds))
                 best = t;
         }
         if (best)
-            lead[nl++] = best->config;
+            lead[nl++] = best->sample.config;
     }
     return finals(s, full, lead, nl, r);
+}
+
+/* Whether trial t is of this run (not resumed) and of a job of `size`. */
+static int measured_now(const trial *t, long size)
+{
+    return t->sample.size == size && t->phase != PHASE_RESUMED;
 }
 
 static int distinct_configs(const trial_log *log, long size)
 {
     int n = 0;
     for (size_t i = 0; i < log->n; i++) {
-        if (log->t[i].size != size || log->t[i].phase == PHASE_RESUMED)
+        if (!measured_now(&log->t[i], size))
             continue;
         int seen = 0;
         for (size_t j = 0; j < i && !seen; j++)
-            seen = log->t[j].size == size &&
-                   log->t[j].phase != PHASE_RESUMED &&
-                   same_config(&log->t[j].config, &log->t[i].config);
+            seen = measured_now(&log->t[j], size) &&
+                   same_config(&log->t[j].sample.config,
+                               &log->t[i].sample.config);
         n += !seen;
     }
     return n;
@@ -681,12 +703,8 @@ at_status search_run(search *s, search_result *r, at_error *err)
     free(space);
     if (st == AT_ERR_NOMEM)
         return tuner_out_of_memory(err);
-    if (st == AT_ERR_WORKER && err) {
-        memset(err, 0, sizeof *err);
-        err->code = st;
-        snprintf(err->message, sizeof err->message,
-                 "every configuration failed for %s %ld", s->w->name,
-                 s->size);
-    }
+    if (st == AT_ERR_WORKER)
+        return tuner_error(err, st, "every configuration failed for %s %ld",
+                           s->w->name, s->size);
     return st;
 }

@@ -5,7 +5,8 @@
 #include "fit.h"
 #include "measure.h"
 
-typedef enum strategy { STRATEGY_MODEL, STRATEGY_GRID, STRATEGY_RANDOM } strategy;
+typedef enum strategy { STRATEGY_MODEL, STRATEGY_GRID,
+                        STRATEGY_RANDOM } strategy;
 
 enum { BASE_SERIAL_DEFAULT, BASE_SERIAL_1, BASE_NAIVE, BASE_JOBLIB,
        N_BASELINES };
@@ -16,13 +17,15 @@ enum { BASE_SERIAL_DEFAULT, BASE_SERIAL_1, BASE_NAIVE, BASE_JOBLIB,
 typedef enum phase { PHASE_DESIGN, PHASE_FINALS, PHASE_SURVEY,
                      PHASE_RESUMED } phase;
 
-/* One configuration measured on one job (design jobs are smaller). */
+/* One configuration measured once on one job (design jobs are smaller):
+ * the sample as the profile stores it and the fit reads it (seconds the
+ * median wall time, spread relative), and what only the search needs
+ * beside it: a failure is logged too, so it is not tried again, and the
+ * phase says which samples each fit may see. */
 typedef struct trial {
-    at_config config;
-    long size, items;
-    double seconds, spread; /* median wall time, relative spread */
+    at_sample sample; /* seconds and spread 0 when it failed */
     int runs;
-    int failed;     /* it failed or hung: why says what happened */
+    int failed; /* it failed or hung: why says what happened */
     char why[256];
     phase phase;
 } trial;
@@ -76,22 +79,30 @@ void baseline_configs(at_workload_kind kind, long size, long items, int cpus,
                       at_config out[N_BASELINES]);
 extern const char *const baseline_names[N_BASELINES];
 
-/* "2w process t1 c1 shm cores" */
+/* One configuration in words, for progress and reports: "4 processes x
+ * 2t, chunk 1, shm, pinned", "4 threads x 1t, chunk 2, 8 parts, shared"
+ * (parts for vector workloads only), or "1 worker, 4 BLAS threads". */
 void describe_config(const at_config *c, at_workload_kind kind, char *buf,
                      size_t size);
 
-/* Adds a trial to the log (copied). */
+/* Adds a copy of the trial to the log; returns the copy, or NULL when
+ * the log cannot grow. */
 trial *trial_log_add(trial_log *log, const trial *t);
 /* The fit problem for the log's samples. */
 fit_problem search_problem(const search *s);
-/* Successful trials of the phases given (PHASE_BIT(p) | ...) as fit
- * samples, one per configuration and job: the interquartile mean of its
- * trials, with their range over it as the spread. Interleaved rounds
- * measure a configuration several times, and a round in which the shared
- * machine was busy should not pull the fit. `out` has room for log->n.
- * Returns the count. */
+/* Successful trials of the phases given (PHASE_BIT(p) | ...) as samples
+ * (for the fit and the profile), one per configuration and job, in
+ * order of job and configuration: the interquartile mean of its trials,
+ * with their range over it as the spread. Interleaved rounds measure a
+ * configuration several times, and a round in which the shared machine
+ * was busy should not pull the fit. `out` has room for log->n (see
+ * trial_samples_alloc). Returns the count. */
 #define PHASE_BIT(p) (1u << (p))
 #define PHASES_ALL (~0u)
-size_t trial_samples(const trial_log *log, fit_sample *out, unsigned phases);
+size_t trial_samples(const trial_log *log, at_sample *out, unsigned phases);
+/* A buffer for trial_samples' output, room for every trial of the log
+ * (and one, so that an empty log gets a buffer too); NULL when out of
+ * memory. The caller frees it. */
+at_sample *trial_samples_alloc(const trial_log *log);
 
 #endif

@@ -1,11 +1,14 @@
 /* workloads.c - inv (LU inverse), svd (divide and conquer), gemm (matrix
  * product) and exp (element-wise), on deterministic seeded data, each with
  * a cheap check of its result (Freivalds-style: multiply by one fixed
- * vector, O(n^2), instead of recomputing, O(n^3)). */
+ * vector, O(n^2), instead of recomputing, O(n^3)). Every allocation is
+ * checked: an item that cannot have its scratch fails (the pool reports
+ * the item), a check that cannot have its own returns AT_ERR_NOMEM. */
 #include "config.h"
 
 #include "workloads.h"
 
+#include "util.h"
 #include "vexp.h"
 
 #include <cblas.h>
@@ -45,13 +48,16 @@ static void gen_invertible(long n, long index, uint64_t seed, double *a)
         a[i * n + i] += (double)n;
 }
 
+/* The checks' scratch, in vectors of `size` doubles: the probe and three
+ * products. workload_check allocates it once for all the items, so the
+ * check has one allocation to fail, not four per item. */
+enum { CHECK_VECTORS = 4 };
+
 /* The fixed vector of the checks: 1, -1/2, 1/3, ... */
-static double *probe(long n)
+static void probe(long n, double *x)
 {
-    double *x = malloc((size_t)n * sizeof *x);
-    for (long i = 0; x && i < n; i++)
+    for (long i = 0; i < n; i++)
         x[i] = (i % 2 ? -1.0 : 1.0) / (double)(i + 1);
-    return x;
 }
 
 static void matvec(long n, const double *a, const double *x, double *y)
@@ -81,6 +87,12 @@ static size_t one_double(long n)
     return sizeof(double);
 }
 
+/* What an item returns when it cannot have its scratch: the code LAPACKE
+ * itself returns when its workspace cannot be allocated, so the pool's
+ * "task returned -1010" means out of memory whoever ran out (a plain -1
+ * would read as LAPACK's "argument 1 was illegal"). */
+enum { ITEM_OUT_OF_MEMORY = LAPACK_WORK_MEMORY_ERROR };
+
 /* ----------------------------------------------------------------- inv */
 
 static int inv_item(const void *in, void *out, const void *argp)
@@ -88,7 +100,7 @@ static int inv_item(const void *in, void *out, const void *argp)
     long n = ((const workload_arg *)argp)->size;
     lapack_int *ipiv = malloc((size_t)n * sizeof *ipiv);
     if (!ipiv)
-        return -1;
+        return ITEM_OUT_OF_MEMORY;
     memcpy(out, in, square_bytes(n));
     lapack_int info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, (lapack_int)n,
                                      (lapack_int)n, out, (lapack_int)n, ipiv);
@@ -101,18 +113,14 @@ static int inv_item(const void *in, void *out, const void *argp)
 
 /* || A (X x) - x || / || x || */
 static double inv_residual(long n, const double *a, const double *x_inv,
-                           long count)
+                           long count, double *work)
 {
     (void)count;
-    double *x = probe(n), *t = malloc((size_t)n * sizeof *t),
-           *r = malloc((size_t)n * sizeof *r);
+    double *x = work, *t = x + n, *r = t + n;
+    probe(n, x);
     matvec(n, x_inv, x, t);
     matvec(n, a, t, r);
-    double d = rel_diff(n, r, x);
-    free(x);
-    free(t);
-    free(r);
-    return d;
+    return rel_diff(n, r, x);
 }
 
 /* ----------------------------------------------------------------- svd */
@@ -128,7 +136,7 @@ static int svd_item(const void *in, void *out, const void *argp)
     long n = ((const workload_arg *)argp)->size;
     double *a = malloc(square_bytes(n)); /* dgesdd destroys its input */
     if (!a)
-        return -1;
+        return ITEM_OUT_OF_MEMORY;
     memcpy(a, in, square_bytes(n));
     double *s = out, *u = s + n, *vt = u + n * n;
     lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', (lapack_int)n,
@@ -140,24 +148,18 @@ static int svd_item(const void *in, void *out, const void *argp)
 
 /* || U (S (VT x)) - A x || / || A x || */
 static double svd_residual(long n, const double *a, const double *out,
-                           long count)
+                           long count, double *work)
 {
     (void)count;
     const double *s = out, *u = s + n, *vt = u + n * n;
-    double *x = probe(n), *t = malloc((size_t)n * sizeof *t),
-           *r = malloc((size_t)n * sizeof *r),
-           *ax = malloc((size_t)n * sizeof *ax);
+    double *x = work, *t = x + n, *r = t + n, *ax = r + n;
+    probe(n, x);
     matvec(n, vt, x, t);
     for (long i = 0; i < n; i++)
         t[i] *= s[i];
     matvec(n, u, t, r);
     matvec(n, a, x, ax);
-    double d = rel_diff(n, r, ax);
-    free(x);
-    free(t);
-    free(r);
-    free(ax);
-    return d;
+    return rel_diff(n, r, ax);
 }
 
 /* ---------------------------------------------------------------- gemm */
@@ -172,21 +174,15 @@ static int gemm_item(const void *in, void *out, const void *argp)
 
 /* || C x - A (A x) || / || A (A x) || */
 static double gemm_residual(long n, const double *a, const double *c,
-                            long count)
+                            long count, double *work)
 {
     (void)count;
-    double *x = probe(n), *t = malloc((size_t)n * sizeof *t),
-           *r = malloc((size_t)n * sizeof *r),
-           *w = malloc((size_t)n * sizeof *w);
+    double *x = work, *t = x + n, *r = t + n, *w = r + n;
+    probe(n, x);
     matvec(n, a, x, t);
     matvec(n, a, t, w);
     matvec(n, c, x, r);
-    double d = rel_diff(n, r, w);
-    free(x);
-    free(t);
-    free(r);
-    free(w);
-    return d;
+    return rel_diff(n, r, w);
 }
 
 /* ----------------------------------------------------------------- exp */
@@ -201,9 +197,10 @@ static int exp_span(const void *in, void *out, size_t count, const void *arg)
 /* Largest relative error against libm's scalar exp over `count`
  * elements (the kernel's vector exp is within 4 ulp, about 9e-16). */
 static double exp_residual(long size, const double *x, const double *y,
-                           long count)
+                           long count, double *work)
 {
     (void)size;
+    (void)work;
     double worst = 0;
     for (long i = 0; i < count; i++) {
         double want = exp(x[i]), e = fabs(y[i] - want) / want;
@@ -248,21 +245,29 @@ void workload_generate(const workload *w, long size, long count,
         w->generate(size, k, seed, in + (size_t)k * per);
 }
 
-double workload_check(const workload *w, long size, long count,
-                      const double *in, const double *out)
+at_status workload_check(const workload *w, long size, long count,
+                         const double *in, const double *out,
+                         double *residual, at_error *err)
 {
-    if (w->kind == AT_KIND_VECTOR)
-        return w->residual(size, in, out, count);
+    if (w->kind == AT_KIND_VECTOR) {
+        *residual = w->residual(size, in, out, count, NULL);
+        return AT_OK;
+    }
+    double *work = malloc(CHECK_VECTORS * (size_t)size * sizeof *work);
+    if (!work)
+        return tuner_out_of_memory(err);
     size_t pin = w->in_bytes(size) / sizeof(double);
     size_t pout = w->out_bytes(size) / sizeof(double);
     double worst = 0;
     for (long k = 0; k < count; k++) {
         double r = w->residual(size, in + (size_t)k * pin,
-                               out + (size_t)k * pout, 1);
+                               out + (size_t)k * pout, 1, work);
         if (!(r <= worst)) /* also catches NaN */
             worst = r;
     }
-    return worst;
+    free(work);
+    *residual = worst;
+    return AT_OK;
 }
 
 double workload_difference(const workload *w, long size, long count,

@@ -24,9 +24,11 @@ typedef struct workload {
      * workload_generate) */
     void (*generate)(long size, long index, uint64_t seed, double *in);
     /* relative residual of one item's result (vector: of `count`
-     * elements); cheap, O(size^2) at most */
+     * elements); cheap, O(size^2) at most. `work` is the caller's
+     * scratch, room for 4 vectors of `size` doubles (vector: NULL), so
+     * the check of a whole batch allocates once */
     double (*residual)(long size, const double *in, const double *out,
-                       long count);
+                       long count, double *work);
     double tolerance; /* residual and difference from the serial run */
 } workload;
 
@@ -37,9 +39,12 @@ const workload *workload_find(const char *name);
 void workload_generate(const workload *w, long size, long count,
                        uint64_t seed, double *in);
 
-/* Largest residual over the job's output (vector: over all elements). */
-double workload_check(const workload *w, long size, long count,
-                      const double *in, const double *out);
+/* Largest residual over the job's output (vector: over all elements),
+ * into *residual. AT_ERR_NOMEM (err filled, may be NULL) when the
+ * check's scratch cannot be allocated. */
+at_status workload_check(const workload *w, long size, long count,
+                         const double *in, const double *out,
+                         double *residual, at_error *err);
 
 /* Largest relative difference between two outputs of the same job, as
  * the workload compares them (singular vectors may differ in sign, so svd

@@ -1,8 +1,8 @@
 /* test_tuner.c - the tuner's arithmetic on synthetic measurements, so no
  * timing is involved: the GSL fit recovers a known model (exact and
  * noisy samples, one size and two), trials become one sample per
- * configuration (the median of its rounds), and the baselines are the
- * ones the design notes define. */
+ * configuration (the interquartile mean of its rounds), and the
+ * baselines are the ones the design notes define. */
 #include "config.h"
 
 #include "testutil.h"
@@ -58,15 +58,16 @@ static at_config *space_of(at_workload_kind kind, long size, long items,
 static size_t make_samples(const at_model *truth, at_workload_kind kind,
                            int cpus, long size, long items, size_t first,
                            size_t every, double noise, uint64_t *rng,
-                           fit_sample *out)
+                           at_sample *out)
 {
     size_t n, k = 0;
     at_config *space = space_of(kind, size, items, cpus, &n);
     for (size_t i = first; i < n; i += every) {
         double t = at_model_predict(truth, &costs, cpus, kind, size, items,
                                     &space[i]);
-        out[k++] = (fit_sample){space[i], size, items,
-                                t * exp(noise * normal(rng)), 0};
+        out[k++] = (at_sample){.size = size, .items = items,
+                               .config = space[i],
+                               .seconds = t * exp(noise * normal(rng))};
     }
     free(space);
     return k;
@@ -123,7 +124,7 @@ static const fit_case fit_cases[] = {
 static void test_fit_recovers_model(void **state)
 {
     (void)state;
-    fit_sample s[2048];
+    at_sample s[2048];
     for (size_t c = 0; c < sizeof fit_cases / sizeof *fit_cases; c++) {
         const fit_case *fc = &fit_cases[c];
         uint64_t rng = 12345;
@@ -147,7 +148,7 @@ static void test_fit_recovers_model(void **state)
 static void test_fit_grows_with_size(void **state)
 {
     (void)state;
-    fit_sample s[512];
+    at_sample s[512];
     uint64_t rng = 99;
     size_t n = make_samples(&batch_truth, AT_KIND_BATCH, 2, 500, 16, 0, 2,
                             0.02, &rng, s);
@@ -167,13 +168,14 @@ static void test_fit_error_is_median(void **state)
 {
     (void)state;
     /* predictions 0%, 10%, 20% and 50% off: the median is 15% */
-    fit_sample s[4];
+    at_sample s[4];
     double off[4] = {1.0, 1.1, 1.2, 1.5};
-    at_config serial = {1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM,
-                        AT_PIN_NONE};
+    at_config serial = {.workers = 1, .mode = AT_MODE_PROCESS,
+                        .blas_threads = 1, .chunk_size = 1, .partitions = 1,
+                        .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE};
     fit_problem pb = {AT_KIND_BATCH, 2, &costs, 1000, 3, 0};
     for (int i = 0; i < 4; i++) {
-        s[i] = (fit_sample){serial, 1000, i + 1, 0, 0};
+        s[i] = (at_sample){.size = 1000, .items = i + 1, .config = serial};
         s[i].seconds = at_model_predict(&batch_truth, &costs, 2,
                                         AT_KIND_BATCH, 1000, i + 1, &serial) /
                        off[i];
@@ -196,8 +198,14 @@ static void test_fit_needs_samples(void **state)
 
 /* ------------------------------------------------------------ samples */
 
-#define A {2, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM, AT_PIN_CORES}
-#define B {2, AT_MODE_THREAD, 1, 1, 1, AT_TRANSPORT_SHM, AT_PIN_CORES}
+#define A                                                                  \
+    {.workers = 2, .mode = AT_MODE_PROCESS, .blas_threads = 1,             \
+     .chunk_size = 1, .partitions = 1, .transport = AT_TRANSPORT_SHM,      \
+     .pin = AT_PIN_CORES}
+#define B                                                                  \
+    {.workers = 2, .mode = AT_MODE_THREAD, .blas_threads = 1,              \
+     .chunk_size = 1, .partitions = 1, .transport = AT_TRANSPORT_SHM,      \
+     .pin = AT_PIN_CORES}
 
 typedef struct trial_row {
     at_config config;
@@ -245,17 +253,14 @@ static void test_trial_samples(void **state)
     (void)state;
     trial_log log = {NULL, 0, 0};
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-        trial t;
-        memset(&t, 0, sizeof t);
-        t.config = rows[i].config;
-        t.size = 1000;
-        t.items = rows[i].items;
-        t.seconds = rows[i].failed ? 0 : rows[i].seconds;
-        t.failed = rows[i].failed;
-        t.phase = rows[i].ph;
+        trial t = {.sample = {.size = 1000, .items = rows[i].items,
+                              .config = rows[i].config,
+                              .seconds = rows[i].failed ? 0
+                                                        : rows[i].seconds},
+                   .failed = rows[i].failed, .phase = rows[i].ph};
         assert_non_null(trial_log_add(&log, &t));
     }
-    fit_sample out[sizeof rows / sizeof *rows];
+    at_sample out[sizeof rows / sizeof *rows];
     for (size_t c = 0; c < sizeof samples_cases / sizeof *samples_cases;
          c++) {
         const samples_case *sc = &samples_cases[c];
@@ -286,22 +291,46 @@ typedef struct baseline_case {
 
 static const baseline_case baseline_cases[] = {
     {AT_KIND_BATCH, 16, 4,
-     {{1, AT_MODE_PROCESS, 4, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE},
-      {1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE},
-      {4, AT_MODE_PROCESS, 4, 1, 1, AT_TRANSPORT_PIPE, AT_PIN_NONE},
-      {4, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE}}},
+     {{.workers = 1, .mode = AT_MODE_PROCESS, .blas_threads = 4,
+       .chunk_size = 1, .partitions = 1,
+       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE},
+      {.workers = 1, .mode = AT_MODE_PROCESS, .blas_threads = 1,
+       .chunk_size = 1, .partitions = 1,
+       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE},
+      {.workers = 4, .mode = AT_MODE_PROCESS, .blas_threads = 4,
+       .chunk_size = 1, .partitions = 1,
+       .transport = AT_TRANSPORT_PIPE, .pin = AT_PIN_NONE},
+      {.workers = 4, .mode = AT_MODE_PROCESS, .blas_threads = 1,
+       .chunk_size = 1, .partitions = 1,
+       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE}}},
     /* fewer items than CPUs: the naive pool has a worker per item */
     {AT_KIND_BATCH, 3, 4,
-     {{1, AT_MODE_PROCESS, 4, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE},
-      {1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE},
-      {3, AT_MODE_PROCESS, 4, 1, 1, AT_TRANSPORT_PIPE, AT_PIN_NONE},
-      {3, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE}}},
+     {{.workers = 1, .mode = AT_MODE_PROCESS, .blas_threads = 4,
+       .chunk_size = 1, .partitions = 1,
+       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE},
+      {.workers = 1, .mode = AT_MODE_PROCESS, .blas_threads = 1,
+       .chunk_size = 1, .partitions = 1,
+       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE},
+      {.workers = 3, .mode = AT_MODE_PROCESS, .blas_threads = 4,
+       .chunk_size = 1, .partitions = 1,
+       .transport = AT_TRANSPORT_PIPE, .pin = AT_PIN_NONE},
+      {.workers = 3, .mode = AT_MODE_PROCESS, .blas_threads = 1,
+       .chunk_size = 1, .partitions = 1,
+       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE}}},
     /* a vector: one partition per worker */
     {AT_KIND_VECTOR, 1, 2,
-     {{1, AT_MODE_PROCESS, 2, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE},
-      {1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE},
-      {2, AT_MODE_PROCESS, 2, 1, 2, AT_TRANSPORT_PIPE, AT_PIN_NONE},
-      {2, AT_MODE_PROCESS, 1, 1, 2, AT_TRANSPORT_SHM, AT_PIN_NONE}}},
+     {{.workers = 1, .mode = AT_MODE_PROCESS, .blas_threads = 2,
+       .chunk_size = 1, .partitions = 1,
+       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE},
+      {.workers = 1, .mode = AT_MODE_PROCESS, .blas_threads = 1,
+       .chunk_size = 1, .partitions = 1,
+       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE},
+      {.workers = 2, .mode = AT_MODE_PROCESS, .blas_threads = 2,
+       .chunk_size = 1, .partitions = 2,
+       .transport = AT_TRANSPORT_PIPE, .pin = AT_PIN_NONE},
+      {.workers = 2, .mode = AT_MODE_PROCESS, .blas_threads = 1,
+       .chunk_size = 1, .partitions = 2,
+       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE}}},
 };
 
 static void test_baselines(void **state)

@@ -1,3 +1,7 @@
+/* testutil.c - what the unit tests share: paths in the source tree,
+ * temporary directories and files, a forked child's exit, and assertions
+ * that print the library's error. (A test that needs a clock uses the
+ * library's own, at__now: the tests link its internals.) */
 #include "config.h"
 
 #include "testutil.h"
@@ -6,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 
 const char *src_path(const char *rel)
 {
@@ -44,13 +47,6 @@ char *read_text(const char *path)
     buf[n] = '\0';
     fclose(f);
     return buf;
-}
-
-double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 void assert_child_succeeded(int pid)

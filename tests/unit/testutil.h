@@ -18,8 +18,6 @@ char *make_temp_dir(void);
 void rm_tree(const char *dir);
 /* A whole file into a malloc'ed string. */
 char *read_text(const char *path);
-/* Monotonic clock, seconds. */
-double now_seconds(void);
 /* Waits for the forked child `pid` and asserts it exited with status 0
  * (tests that change process state run it in a child). */
 void assert_child_succeeded(int pid);
