@@ -6,9 +6,9 @@
 #include <sched.h>
 #include <string.h>
 
-static const char *const mode_names[] = {"process", "thread"};
-static const char *const transport_names[] = {"pipe", "shm"};
-static const char *const pin_names[] = {"none", "cores"};
+const char *const at__mode_names[2] = {"process", "thread"};
+const char *const at__transport_names[2] = {"pipe", "shm"};
+const char *const at__pin_names[2] = {"none", "cores"};
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -22,22 +22,22 @@ int at__lookup_name(const char *const *names, int count, const char *name)
 
 const char *at_mode_name(at_mode mode)
 {
-    return (unsigned)mode < COUNT(mode_names) ? mode_names[mode] : "?";
+    return (unsigned)mode < COUNT(at__mode_names) ? at__mode_names[mode] : "?";
 }
 
 const char *at_transport_name(at_transport t)
 {
-    return (unsigned)t < COUNT(transport_names) ? transport_names[t] : "?";
+    return (unsigned)t < COUNT(at__transport_names) ? at__transport_names[t] : "?";
 }
 
 const char *at_pin_name(at_pin pin)
 {
-    return (unsigned)pin < COUNT(pin_names) ? pin_names[pin] : "?";
+    return (unsigned)pin < COUNT(at__pin_names) ? at__pin_names[pin] : "?";
 }
 
-static at_status parse_name(const char *const *names, int count,
-                            const char *what, const char *name, int *out,
-                            at_error *err)
+at_status at__enum_parse(const char *const *names, int count,
+                         const char *what, const char *name, int *out,
+                         at_error *err)
 {
     int i = name ? at__lookup_name(names, count, name) : -1;
     if (i < 0) {
@@ -57,7 +57,7 @@ at_status at_mode_parse(const char *name, at_mode *mode, at_error *err)
 {
     AT_REQUIRE(mode, err);
     int i;
-    at_status s = parse_name(mode_names, COUNT(mode_names), "mode", name, &i,
+    at_status s = at__enum_parse(at__mode_names, COUNT(at__mode_names), "mode", name, &i,
                              err);
     if (s == AT_OK)
         *mode = (at_mode)i;
@@ -68,7 +68,7 @@ at_status at_transport_parse(const char *name, at_transport *t, at_error *err)
 {
     AT_REQUIRE(t, err);
     int i;
-    at_status s = parse_name(transport_names, COUNT(transport_names),
+    at_status s = at__enum_parse(at__transport_names, COUNT(at__transport_names),
                              "transport", name, &i, err);
     if (s == AT_OK)
         *t = (at_transport)i;
@@ -79,7 +79,7 @@ at_status at_pin_parse(const char *name, at_pin *pin, at_error *err)
 {
     AT_REQUIRE(pin, err);
     int i;
-    at_status s = parse_name(pin_names, COUNT(pin_names), "pin", name, &i,
+    at_status s = at__enum_parse(at__pin_names, COUNT(at__pin_names), "pin", name, &i,
                              err);
     if (s == AT_OK)
         *pin = (at_pin)i;
@@ -107,11 +107,11 @@ at_status at_config_check(const at_config *c, at_error *err)
         (s = check_range("partitions", c->partitions, AT_MAX_PARTITIONS,
                          err)))
         return s;
-    if ((unsigned)c->mode >= COUNT(mode_names))
+    if ((unsigned)c->mode >= COUNT(at__mode_names))
         return at__fail(err, AT_ERR_ARG, "mode out of range");
-    if ((unsigned)c->transport >= COUNT(transport_names))
+    if ((unsigned)c->transport >= COUNT(at__transport_names))
         return at__fail(err, AT_ERR_ARG, "transport out of range");
-    if ((unsigned)c->pin >= COUNT(pin_names))
+    if ((unsigned)c->pin >= COUNT(at__pin_names))
         return at__fail(err, AT_ERR_ARG, "pin out of range");
     return AT_OK;
 }

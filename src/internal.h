@@ -58,6 +58,11 @@ int at__worker_cpus(int index, int threads, cpu_set_t *set);
 /* The BLAS identity of the process, filled into m's blas_* fields. */
 void at__blas_identify(at_machine *m);
 
+/* Amdahl speedup of one item's BLAS work on `cpus` (may be fractional);
+ * below one CPU the worker is time-sliced and runs at that share. The
+ * one definition at_model_predict and the argmin share (model.c). */
+double at__model_speed(double parallel_fraction, double cpus);
+
 /* The configuration of the query's search space (at_space_enumerate(kind,
  * size, items, cpus, 0, ...)) with the least time under at_model_predict,
  * found without materialising the space (src/argmin.c). Ties go to the
@@ -66,8 +71,16 @@ int at__model_argmin(const at_model *model, const at_machine_costs *costs,
                      int cpus, at_workload_kind kind, long size, long items,
                      at_config *best, double *seconds);
 
-/* Name tables for the knobs. */
+/* Name tables for the knobs, in enum order, and their lookup. */
+extern const char *const at__mode_names[2];
+extern const char *const at__transport_names[2];
+extern const char *const at__pin_names[2];
 int at__lookup_name(const char *const *names, int count, const char *name);
+/* Parses one of `names` into *out; else AT_ERR_ARG, "WHAT must be one of
+ * A, B, got 'NAME'". */
+at_status at__enum_parse(const char *const *names, int count,
+                         const char *what, const char *name, int *out,
+                         at_error *err);
 
 /* The profile's internals, shared by load, save and merge. */
 struct at_profile {

@@ -1,7 +1,7 @@
 /* profile.c - the in-memory profile: build, walk, copy, compare, merge. */
 #include "config.h"
 
-#include "internal.h"
+#include "schema.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -371,84 +371,13 @@ at_status at_profile_merge(at_profile *into, const at_profile *from,
 
 /* ------------------------------------------------------------ equality */
 
-static int entry_equal(const at_entry *a, const at_entry *b)
-{
-    return a->size == b->size && a->items == b->items &&
-           a->seconds == b->seconds && a->spread == b->spread &&
-           strcmp(a->measured, b->measured) == 0 &&
-           config_equal(&a->best, &b->best) &&
-           memcmp(&a->baselines, &b->baselines, sizeof a->baselines) == 0;
-}
-
-static int sample_equal(const at_sample *a, const at_sample *b)
-{
-    return a->size == b->size && a->items == b->items &&
-           config_equal(&a->config, &b->config) && a->seconds == b->seconds &&
-           a->spread == b->spread;
-}
-
-static int model_equal(const at_model *a, const at_model *b)
-{
-    return a->ref_size == b->ref_size && a->compute_s == b->compute_s &&
-           a->exponent == b->exponent &&
-           a->parallel_fraction == b->parallel_fraction &&
-           a->contention == b->contention && a->oversub == b->oversub &&
-           a->thread_factor == b->thread_factor &&
-           a->unpinned_spread == b->unpinned_spread && a->dispatch_s == b->dispatch_s &&
-           a->error == b->error && strcmp(a->fitted, b->fitted) == 0;
-}
-
-static int workload_equal(const at_workload_profile *a,
-                          const at_workload_profile *b)
-{
-    if (strcmp(a->name, b->name) != 0 || a->has_model != b->has_model ||
-        (a->has_model && !model_equal(&a->model, &b->model)) ||
-        a->n_entries != b->n_entries || a->n_samples != b->n_samples)
-        return 0;
-    for (size_t i = 0; i < a->n_entries; i++)
-        if (!entry_equal(&a->entries[i], &b->entries[i]))
-            return 0;
-    for (size_t i = 0; i < a->n_samples; i++)
-        if (!sample_equal(&a->samples[i], &b->samples[i]))
-            return 0;
-    return 1;
-}
-
-static int machine_equal(const at_machine *a, const at_machine *b)
-{
-    return strcmp(a->fingerprint, b->fingerprint) == 0 &&
-           strcmp(a->host, b->host) == 0 &&
-           strcmp(a->cpu_model, b->cpu_model) == 0 &&
-           strcmp(a->arch, b->arch) == 0 && a->usable_cpus == b->usable_cpus &&
-           a->cores == b->cores && a->sockets == b->sockets &&
-           a->numa_nodes == b->numa_nodes && a->l1d_kb == b->l1d_kb &&
-           a->l2_kb == b->l2_kb && a->l3_kb == b->l3_kb &&
-           strcmp(a->blas_vendor, b->blas_vendor) == 0 &&
-           strcmp(a->blas_version, b->blas_version) == 0 &&
-           strcmp(a->blas_corename, b->blas_corename) == 0 &&
-           strcmp(a->blas_threading, b->blas_threading) == 0 &&
-           a->blas_max_threads == b->blas_max_threads;
-}
-
+/* Equality is the format's: every field of the schema (schema.c), so a
+ * field added there is compared too. */
 int at_profile_equal(const at_profile *a, const at_profile *b)
 {
     if (!a || !b)
         return a == b;
-    if (a->n_machines != b->n_machines)
-        return 0;
-    for (size_t i = 0; i < a->n_machines; i++) {
-        const at_machine_profile *x = &a->machines[i], *y = &b->machines[i];
-        if (!machine_equal(&x->machine, &y->machine) ||
-            x->has_costs != y->has_costs ||
-            (x->has_costs &&
-             memcmp(&x->costs, &y->costs, sizeof x->costs) != 0) ||
-            x->n_workloads != y->n_workloads)
-            return 0;
-        for (size_t w = 0; w < x->n_workloads; w++)
-            if (!workload_equal(&x->workloads[w], &y->workloads[w]))
-                return 0;
-    }
-    return 1;
+    return at__object_equal(&at__profile_schema, a, b);
 }
 
 int at__timestamp_valid(const char *s)

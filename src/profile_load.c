@@ -2,12 +2,14 @@
  * reported with file, line, column and key.
  *
  * The YAML is loaded into a libyaml document (node tree with marks), then
- * walked with field tables: one generic walker checks unknown, duplicate and
- * missing keys, types and ranges for every object of the format, so all
- * messages are worded alike. See data/profile-format.md. */
+ * walked with the format's description (schema.c): one generic walker
+ * checks unknown, duplicate and missing keys, types and ranges for every
+ * object of the format, so all messages are worded alike; the few checks
+ * that span several fields run after their object. See
+ * data/profile-format.md. */
 #include "config.h"
 
-#include "internal.h"
+#include "schema.h"
 
 #include <errno.h>
 #include <math.h>
@@ -17,7 +19,6 @@
 #include <string.h>
 #include <yaml.h>
 
-#define PROFILE_VERSION 1
 #define MAX_PROFILE_BYTES (256L * 1024 * 1024)
 
 typedef struct ctx {
@@ -151,112 +152,136 @@ static at_status parse_double(ctx *c, const yaml_node_t *n, const char *key,
     return AT_OK;
 }
 
-/* ---------------------------------------------------------- field tables */
+/* ------------------------------------------------- reading by the schema */
 
-typedef enum ftype {
-    F_INT,       /* int, range [min, max] */
-    F_LONG,      /* long, range [min, max] */
-    F_DOUBLE,    /* double, range [min, max] */
-    F_STRING,    /* char[size], non-empty */
-    F_TIMESTAMP, /* char[32], UTC */
-    F_MODE,
-    F_TRANSPORT,
-    F_PIN,
-    F_SUB /* a nested object read by `sub` */
-} ftype;
+static at_status read_object(ctx *c, yaml_node_t *node,
+                             const at__object *o, void *base);
 
-struct field;
-typedef at_status (*sub_reader)(ctx *c, yaml_node_t *node, void *dst);
-
-typedef struct field {
-    const char *key;
-    ftype type;
-    size_t offset;
-    size_t size; /* F_STRING: buffer size */
-    double min, max;
-    int required;
-    sub_reader sub;
-} field;
-
-#define INT(st, m, lo, hi, req) {#m, F_INT, offsetof(st, m), 0, lo, hi, req, NULL}
-#define LONG(st, m, lo, hi, req) {#m, F_LONG, offsetof(st, m), 0, lo, hi, req, NULL}
-#define DBL(st, m, lo, hi, req) {#m, F_DOUBLE, offsetof(st, m), 0, lo, hi, req, NULL}
-#define STR(st, m, req) {#m, F_STRING, offsetof(st, m), sizeof(((st *)0)->m), 0, 0, req, NULL}
-#define NAMED_STR(k, st, m, req) {k, F_STRING, offsetof(st, m), sizeof(((st *)0)->m), 0, 0, req, NULL}
-#define TIME(st, m, req) {#m, F_TIMESTAMP, offsetof(st, m), 0, 0, 0, req, NULL}
-#define SUB(k, st, m, fn, req) {k, F_SUB, offsetof(st, m), 0, 0, 0, req, fn}
-#define FIELDS(t) t, sizeof(t) / sizeof((t)[0])
-
-static at_status read_enum(ctx *c, yaml_node_t *v, const field *f,
+static at_status read_enum(ctx *c, yaml_node_t *v, const at__field *f,
                            void *dst)
 {
     at_error scratch;
     at_status s = expect(c, v, YAML_SCALAR_NODE, f->key);
     if (s != AT_OK)
         return s;
-    int ok = f->type == F_MODE
-                 ? at_mode_parse(scalar(v), dst, &scratch)
-                 : f->type == F_TRANSPORT
-                       ? at_transport_parse(scalar(v), dst, &scratch)
-                       : at_pin_parse(scalar(v), dst, &scratch);
-    if (ok != AT_OK) /* scratch says "mode must be one of ..." */
+    if (at__enum_parse(f->names, f->n_names, f->key, scalar(v), dst,
+                       &scratch) != AT_OK) /* "mode must be one of ..." */
         return fail_node(c, v, f->key, "'%s' %s", f->key,
                          strstr(scratch.message, "must"));
     return AT_OK;
 }
 
-static at_status read_field(ctx *c, yaml_node_t *v, const field *f,
-                            char *base)
+static at_status read_string(ctx *c, yaml_node_t *v, const at__field *f,
+                             char *dst)
 {
-    void *dst = base + f->offset;
+    at_status s = expect(c, v, YAML_SCALAR_NODE, f->key);
+    if (s != AT_OK)
+        return s;
+    if (!scalar(v)[0] || strlen(scalar(v)) >= f->size)
+        return fail_node(c, v, f->key,
+                         "'%s' must be a text of 1 to %zu characters",
+                         f->key, f->size - 1);
+    at__strlcpy(dst, scalar(v), f->size);
+    return AT_OK;
+}
+
+static at_status read_time(ctx *c, yaml_node_t *v, const at__field *f,
+                           char *dst)
+{
+    at_status s = expect(c, v, YAML_SCALAR_NODE, f->key);
+    if (s != AT_OK)
+        return s;
+    if (!at__timestamp_valid(scalar(v)))
+        return fail_node(c, v, f->key,
+                         "'%s' must be a UTC time like "
+                         "2026-01-31T12:00:00Z, got '%s'",
+                         f->key, scalar(v));
+    at__strlcpy(dst, scalar(v), f->size);
+    return AT_OK;
+}
+
+/* A value that must be exactly f->konst. A number (the format version)
+ * that is not that number, or not a number, is an unsupported version; a
+ * text (the model form) is first checked as a text. */
+static at_status read_const(ctx *c, yaml_node_t *v, const at__field *f)
+{
+    char buf[96], text[32];
+    long n;
+    if (f->max > 0) {
+        if (v->type == YAML_SCALAR_NODE && is_plain(v) &&
+            parse_long(c, v, f->key, (long)f->min, (long)f->max, &n) ==
+                AT_OK &&
+            n == atol(f->konst))
+            return AT_OK;
+        return fail_node(c, v, f->key,
+                         "%s '%s' (this library reads version %s)",
+                         f->konst_message, shown(v, buf, sizeof buf),
+                         f->konst);
+    }
+    at__field as_text = *f;
+    as_text.size = sizeof text;
+    at_status s = read_string(c, v, &as_text, text);
+    if (s == AT_OK && strcmp(text, f->konst) != 0)
+        s = fail_node(c, v, f->key, "%s '%s' (this library reads %s)",
+                      f->konst_message, text, f->konst);
+    return s;
+}
+
+static at_status read_list(ctx *c, yaml_node_t *node, const at__field *f,
+                           void *base);
+static at_status read_map(ctx *c, yaml_node_t *node, const at__field *f,
+                          void *base);
+
+static at_status read_field(ctx *c, yaml_node_t *v, const at__field *f,
+                            void *base)
+{
+    void *dst = at__field_at(base, f);
     long l;
     at_status s;
     switch (f->type) {
-    case F_INT:
+    case AT_F_INT:
         if ((s = parse_long(c, v, f->key, (long)f->min, (long)f->max, &l)))
             return s;
         *(int *)dst = (int)l;
         return AT_OK;
-    case F_LONG:
+    case AT_F_LONG:
         return parse_long(c, v, f->key, (long)f->min, (long)f->max, dst);
-    case F_DOUBLE:
+    case AT_F_DOUBLE:
         return parse_double(c, v, f->key, f->min, f->max, dst);
-    case F_STRING:
-        if ((s = expect(c, v, YAML_SCALAR_NODE, f->key)))
-            return s;
-        if (!scalar(v)[0] || strlen(scalar(v)) >= f->size)
-            return fail_node(c, v, f->key,
-                             "'%s' must be a text of 1 to %zu characters",
-                             f->key, f->size - 1);
-        at__strlcpy(dst, scalar(v), f->size);
-        return AT_OK;
-    case F_TIMESTAMP:
-        if ((s = expect(c, v, YAML_SCALAR_NODE, f->key)))
-            return s;
-        if (!at__timestamp_valid(scalar(v)))
-            return fail_node(c, v, f->key,
-                             "'%s' must be a UTC time like "
-                             "2026-01-31T12:00:00Z, got '%s'",
-                             f->key, scalar(v));
-        at__strlcpy(dst, scalar(v), 32);
-        return AT_OK;
-    case F_MODE:
-    case F_TRANSPORT:
-    case F_PIN:
-        return read_enum(c, v, f, dst);
-    case F_SUB:
-        return f->sub(c, v, dst);
+    case AT_F_STRING: return read_string(c, v, f, dst);
+    case AT_F_TIME: return read_time(c, v, f, dst);
+    case AT_F_ENUM: return read_enum(c, v, f, dst);
+    case AT_F_OBJECT:
+        if (f->count_offset != AT_F_NO_FLAG)
+            *(int *)((char *)base + f->count_offset) = 1;
+        return read_object(c, v, f->object, dst);
+    case AT_F_LIST: return read_list(c, v, f, base);
+    case AT_F_MAP: return read_map(c, v, f, base);
+    case AT_F_CONST: return read_const(c, v, f);
     }
     return AT_OK;
 }
 
-/* Reads a mapping against a field table: unknown keys, duplicate keys,
- * missing required keys and each value are checked, in file order. `what`
- * names the object in messages ("machine", "best", ...). */
-static at_status read_mapping(ctx *c, yaml_node_t *node, const char *what,
-                              const field *fields, size_t n, void *dst)
+/* What a missing optional key means: a number absent below its minimum
+ * holds min - 1 (baselines: -1, "not measured"); nested objects alike. */
+static void set_absent(const at__object *o, void *base)
 {
-    at_status s = expect(c, node, YAML_MAPPING_NODE, what);
+    for (size_t i = 0; i < o->n_fields; i++) {
+        const at__field *f = &o->fields[i];
+        if (f->flags & AT_F_ABSENT_BELOW_MIN)
+            *(double *)at__field_at(base, f) = f->min - 1;
+        else if (f->type == AT_F_OBJECT && f->count_offset == AT_F_NO_FLAG)
+            set_absent(f->object, at__field_at(base, f));
+    }
+}
+
+/* Reads a mapping against its object's fields: unknown keys, duplicate
+ * keys, missing required keys and each value are checked, in file order,
+ * so every object's messages are worded alike. */
+static at_status read_fields(ctx *c, yaml_node_t *node, const at__object *o,
+                             void *base)
+{
+    at_status s = expect(c, node, YAML_MAPPING_NODE, o->what);
     if (s != AT_OK)
         return s;
     unsigned char seen[32] = {0};
@@ -264,62 +289,83 @@ static at_status read_mapping(ctx *c, yaml_node_t *node, const char *what,
          p < node->data.mapping.pairs.top; p++) {
         yaml_node_t *k = node_of(c, p->key), *v = node_of(c, p->value);
         if (k->type != YAML_SCALAR_NODE)
-            return fail_node(c, k, "", "a key in %s must be a scalar", what);
+            return fail_node(c, k, "", "a key in %s must be a scalar",
+                             o->what);
         size_t i = 0;
-        while (i < n && strcmp(fields[i].key, scalar(k)) != 0)
+        while (i < o->n_fields && strcmp(o->fields[i].key, scalar(k)) != 0)
             i++;
-        if (i == n)
+        if (i == o->n_fields)
             return fail_node(c, k, scalar(k), "unknown key '%s' in %s",
-                             scalar(k), what);
+                             scalar(k), o->what);
         if (seen[i]++)
             return fail_node(c, k, scalar(k), "duplicate key '%s' in %s",
-                             scalar(k), what);
-        if ((s = read_field(c, v, &fields[i], dst)) != AT_OK)
+                             scalar(k), o->what);
+        if ((s = read_field(c, v, &o->fields[i], base)) != AT_OK)
             return s;
     }
-    for (size_t i = 0; i < n; i++)
-        if (fields[i].required && !seen[i])
-            return fail_node(c, node, fields[i].key,
-                             "missing key '%s' in %s", fields[i].key, what);
+    for (size_t i = 0; i < o->n_fields; i++)
+        if ((o->fields[i].flags & AT_F_REQUIRED) && !seen[i])
+            return fail_node(c, node, o->fields[i].key,
+                             "missing key '%s' in %s", o->fields[i].key,
+                             o->what);
     return AT_OK;
 }
 
-/* ------------------------------------------------------- the objects */
-
-#define BIG 1e12
-
-static const field config_fields[] = {
-    INT(at_config, workers, 1, AT_MAX_WORKERS, 1),
-    {"mode", F_MODE, offsetof(at_config, mode), 0, 0, 0, 1, NULL},
-    INT(at_config, blas_threads, 1, AT_MAX_THREADS, 1),
-    INT(at_config, chunk_size, 1, AT_MAX_CHUNK, 1),
-    INT(at_config, partitions, 1, AT_MAX_PARTITIONS, 1),
-    {"transport", F_TRANSPORT, offsetof(at_config, transport), 0, 0, 0, 1,
-     NULL},
-    {"pin", F_PIN, offsetof(at_config, pin), 0, 0, 0, 1, NULL},
-};
-
-static at_status read_config(ctx *c, yaml_node_t *node, void *dst)
+/* A list of objects into a calloc'ed array. */
+static at_status read_list(ctx *c, yaml_node_t *node, const at__field *f,
+                           void *base)
 {
-    return read_mapping(c, node, "config", FIELDS(config_fields), dst);
+    at_status s = expect(c, node, YAML_SEQUENCE_NODE, f->key);
+    if (s != AT_OK)
+        return s;
+    size_t n = node->data.sequence.items.top - node->data.sequence.items.start;
+    char *items = n ? calloc(n, f->size) : NULL;
+    if (n && !items)
+        return at__fail(c->err, AT_ERR_NOMEM, "out of memory");
+    size_t *count = (size_t *)((char *)base + f->count_offset);
+    *(char **)at__field_at(base, f) = items; /* owned by base from here */
+    *count = 0;
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *item = node_of(c, node->data.sequence.items.start[i]);
+        *count = i + 1; /* zeroed, so safe to free even if half read */
+        if ((s = read_object(c, item, f->object, items + i * f->size)) !=
+            AT_OK)
+            return s;
+    }
+    return AT_OK;
 }
 
-static at_status read_best(ctx *c, yaml_node_t *node, void *dst)
+/* The workloads: names the library knows, each once, each an object. */
+static at_status read_map(ctx *c, yaml_node_t *node, const at__field *f,
+                          void *base)
 {
-    return read_mapping(c, node, "best", FIELDS(config_fields), dst);
+    at_status s = expect(c, node, YAML_MAPPING_NODE, f->key);
+    if (s != AT_OK)
+        return s;
+    at_machine_profile *mp = base;
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
+         p < node->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node_of(c, p->key), *v = node_of(c, p->value);
+        const char *name = k->type == YAML_SCALAR_NODE ? scalar(k) : NULL;
+        if (!name || at_workload_kind_of(name, &c->kind) != 0)
+            return fail_node(c, k, name ? name : "",
+                             "unknown workload '%s' (known: inv, svd, gemm, "
+                             "exp)",
+                             name ? name : "?");
+        if (at_machine_profile_workload(mp, name))
+            return fail_node(c, k, name, "duplicate key '%s' in %s", name,
+                             f->key);
+        at_workload_profile *wp = at__workload_get(mp, name);
+        if (!wp)
+            return at__fail(c->err, AT_ERR_NOMEM, "out of memory");
+        c->workload = wp->name;
+        if ((s = read_object(c, v, f->object, wp)) != AT_OK)
+            return s;
+    }
+    return AT_OK;
 }
 
-static const field baseline_fields[] = {
-    DBL(at_baselines, serial_default, 0, HUGE_VAL, 0),
-    DBL(at_baselines, serial_1, 0, HUGE_VAL, 0),
-    DBL(at_baselines, naive_pool, 0, HUGE_VAL, 0),
-    DBL(at_baselines, joblib_rule, 0, HUGE_VAL, 0),
-};
-
-static at_status read_baselines(ctx *c, yaml_node_t *node, void *dst)
-{
-    return read_mapping(c, node, "baselines", FIELDS(baseline_fields), dst);
-}
+/* ------------------------------------------- checks across the fields */
 
 /* The knob values must fit the job: a chunk no larger than the tasks,
  * partitions only for vector workloads, one item for a vector. */
@@ -346,116 +392,17 @@ static at_status check_fits_job(ctx *c, yaml_node_t *node, const char *what,
     return AT_OK;
 }
 
-static const field entry_fields[] = {
-    LONG(at_entry, size, 1, (long)BIG, 1),
-    LONG(at_entry, items, 1, (long)BIG, 1),
-    DBL(at_entry, seconds, 0, HUGE_VAL, 1),
-    DBL(at_entry, spread, 0, HUGE_VAL, 1),
-    TIME(at_entry, measured, 1),
-    SUB("best", at_entry, best, read_best, 1),
-    SUB("baselines", at_entry, baselines, read_baselines, 0),
-};
-
-static at_status read_entry(ctx *c, yaml_node_t *node, at_entry *e)
+static at_status check_entry(ctx *c, yaml_node_t *node, void *base)
 {
-    e->baselines = (at_baselines){-1, -1, -1, -1};
-    at_status s = read_mapping(c, node, "entry", FIELDS(entry_fields), e);
-    return s ? s : check_fits_job(c, node, "entry", "best", e->items,
-                                  &e->best);
+    const at_entry *e = base;
+    return check_fits_job(c, node, "entry", "best", e->items, &e->best);
 }
 
-static const field sample_fields[] = {
-    LONG(at_sample, size, 1, (long)BIG, 1),
-    LONG(at_sample, items, 1, (long)BIG, 1),
-    DBL(at_sample, seconds, 0, HUGE_VAL, 1),
-    DBL(at_sample, spread, 0, HUGE_VAL, 1),
-    SUB("config", at_sample, config, read_config, 1),
-};
-
-static at_status read_sample(ctx *c, yaml_node_t *node, at_sample *smp)
+static at_status check_sample(ctx *c, yaml_node_t *node, void *base)
 {
-    at_status s = read_mapping(c, node, "sample", FIELDS(sample_fields), smp);
-    return s ? s : check_fits_job(c, node, "sample", "config",
-                                  smp->items, &smp->config);
-}
-
-static const field param_fields[] = {
-    DBL(at_model, ref_size, 1, BIG, 1),
-    DBL(at_model, compute_s, 0, HUGE_VAL, 1),
-    DBL(at_model, exponent, 0, 4, 1),
-    DBL(at_model, parallel_fraction, 0, 1, 1),
-    DBL(at_model, contention, 0, 100, 1),
-    DBL(at_model, oversub, 0, 100, 1),
-    DBL(at_model, thread_factor, 0.01, 100, 1),
-    DBL(at_model, unpinned_spread, 0, 1, 1),
-    DBL(at_model, dispatch_s, 0, 10, 1),
-};
-
-static at_status read_params(ctx *c, yaml_node_t *node, void *dst)
-{
-    return read_mapping(c, node, "params", FIELDS(param_fields), dst);
-}
-
-typedef struct model_text {
-    char form[32];
-    at_model model;
-} model_text;
-
-static const field model_fields[] = {
-    NAMED_STR("form", model_text, form, 1),
-    {"fitted", F_TIMESTAMP, offsetof(model_text, model.fitted), 0, 0, 0, 1,
-     NULL},
-    {"error", F_DOUBLE, offsetof(model_text, model.error), 0, 0, HUGE_VAL, 1,
-     NULL},
-    SUB("params", model_text, model, read_params, 1),
-};
-
-static at_status read_model(ctx *c, yaml_node_t *node, at_model *out)
-{
-    model_text mt;
-    memset(&mt, 0, sizeof mt);
-    at_status s = read_mapping(c, node, "model", FIELDS(model_fields), &mt);
-    if (s != AT_OK)
-        return s;
-    if (strcmp(mt.form, AT_MODEL_FORM) != 0)
-        return fail_node(c, value_of(c, node, "form"), "form",
-                         "unknown model form '%s' (this library reads %s)",
-                         mt.form, AT_MODEL_FORM);
-    *out = mt.model;
-    return AT_OK;
-}
-
-/* A list of mappings, each read by `one` into an array of `elem` bytes. */
-static at_status read_list(ctx *c, yaml_node_t *node, const char *key,
-                           size_t elem, void **array, size_t *count,
-                           at_status (*one)(ctx *, yaml_node_t *, void *))
-{
-    at_status s = expect(c, node, YAML_SEQUENCE_NODE, key);
-    if (s != AT_OK)
-        return s;
-    size_t n = node->data.sequence.items.top - node->data.sequence.items.start;
-    char *items = n ? calloc(n, elem) : NULL;
-    if (n && !items)
-        return at__fail(c->err, AT_ERR_NOMEM, "out of memory");
-    *array = items; /* owned by the caller from here, even on failure */
-    *count = 0;
-    for (size_t i = 0; i < n; i++) {
-        yaml_node_t *item = node_of(c, node->data.sequence.items.start[i]);
-        *count = i + 1; /* zeroed, so safe to free even if half read */
-        if ((s = one(c, item, items + i * elem)) != AT_OK)
-            return s;
-    }
-    return AT_OK;
-}
-
-static at_status read_entry_v(ctx *c, yaml_node_t *n, void *dst)
-{
-    return read_entry(c, n, dst);
-}
-
-static at_status read_sample_v(ctx *c, yaml_node_t *n, void *dst)
-{
-    return read_sample(c, n, dst);
+    const at_sample *smp = base;
+    return check_fits_job(c, node, "sample", "config", smp->items,
+                          &smp->config);
 }
 
 /* Entries are keyed by (size, items): a second one is an error, reported
@@ -501,157 +448,23 @@ static at_status check_unique_entries(ctx *c, yaml_node_t *list,
     return s;
 }
 
-typedef struct workload_text {
-    at_workload_profile *wp;
-    yaml_node_t *entries_node;
-} workload_text;
-
-static at_status read_workload_model(ctx *c, yaml_node_t *n, void *dst)
+static at_status check_workload(ctx *c, yaml_node_t *node, void *base)
 {
-    workload_text *wt = dst;
-    wt->wp->has_model = 1;
-    return read_model(c, n, &wt->wp->model);
-}
-
-static at_status read_workload_entries(ctx *c, yaml_node_t *n, void *dst)
-{
-    workload_text *wt = dst;
-    wt->entries_node = n;
-    return read_list(c, n, "entries", sizeof(at_entry),
-                     (void **)&wt->wp->entries, &wt->wp->n_entries,
-                     read_entry_v);
-}
-
-static at_status read_workload_samples(ctx *c, yaml_node_t *n, void *dst)
-{
-    workload_text *wt = dst;
-    return read_list(c, n, "samples", sizeof(at_sample),
-                     (void **)&wt->wp->samples, &wt->wp->n_samples,
-                     read_sample_v);
-}
-
-static const field workload_fields[] = {
-    {"model", F_SUB, 0, 0, 0, 0, 0, read_workload_model},
-    {"entries", F_SUB, 0, 0, 0, 0, 0, read_workload_entries},
-    {"samples", F_SUB, 0, 0, 0, 0, 0, read_workload_samples},
-};
-
-static at_status read_workloads(ctx *c, yaml_node_t *node, void *dst)
-{
-    at_machine_profile *mp = dst;
-    at_status s = expect(c, node, YAML_MAPPING_NODE, "workloads");
-    if (s != AT_OK)
-        return s;
-    for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
-         p < node->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = node_of(c, p->key), *v = node_of(c, p->value);
-        if (k->type != YAML_SCALAR_NODE ||
-            at_workload_kind_of(scalar(k), &c->kind) != 0)
-            return fail_node(c, k, k->type == YAML_SCALAR_NODE ? scalar(k) : "",
-                             "unknown workload '%s' (known: inv, svd, gemm, "
-                             "exp)",
-                             k->type == YAML_SCALAR_NODE ? scalar(k) : "?");
-        if (at_machine_profile_workload(mp, scalar(k)))
-            return fail_node(c, k, scalar(k),
-                             "duplicate key '%s' in workloads", scalar(k));
-        at_workload_profile *wp = at__workload_get(mp, scalar(k));
-        if (!wp)
-            return at__fail(c->err, AT_ERR_NOMEM, "out of memory");
-        c->workload = wp->name;
-        workload_text wt = {wp, NULL};
-        if ((s = read_mapping(c, v, "workload", FIELDS(workload_fields),
-                              &wt)) != AT_OK)
-            return s;
-        if (wt.entries_node &&
-            (s = check_unique_entries(c, wt.entries_node, wp)) != AT_OK)
-            return s;
+    at_workload_profile *wp = base;
+    yaml_node_t *entries = value_of(c, node, "entries");
+    at_status s = entries != node ? check_unique_entries(c, entries, wp)
+                                  : AT_OK;
+    if (s == AT_OK)
         at__entries_sort(wp);
-    }
-    return AT_OK;
+    return s;
 }
-
-static const field cpu_fields[] = {
-    NAMED_STR("model", at_machine, cpu_model, 1),
-    STR(at_machine, arch, 1),
-    INT(at_machine, usable_cpus, 1, AT_MAX_WORKERS, 1),
-    INT(at_machine, cores, 1, 1 << 20, 1),
-    INT(at_machine, sockets, 1, 1 << 16, 1),
-    INT(at_machine, numa_nodes, 1, 1 << 16, 1),
-    LONG(at_machine, l1d_kb, 0, 1L << 30, 0),
-    LONG(at_machine, l2_kb, 0, 1L << 30, 0),
-    LONG(at_machine, l3_kb, 0, 1L << 30, 0),
-};
-
-static at_status read_cpu(ctx *c, yaml_node_t *n, void *dst)
-{
-    return read_mapping(c, n, "cpu", FIELDS(cpu_fields), dst);
-}
-
-static const field blas_fields[] = {
-    NAMED_STR("vendor", at_machine, blas_vendor, 1),
-    NAMED_STR("version", at_machine, blas_version, 1),
-    NAMED_STR("corename", at_machine, blas_corename, 1),
-    NAMED_STR("threading", at_machine, blas_threading, 1),
-    {"max_threads", F_INT, offsetof(at_machine, blas_max_threads), 0, 0,
-     AT_MAX_THREADS, 0, NULL},
-};
-
-static at_status read_blas(ctx *c, yaml_node_t *n, void *dst)
-{
-    return read_mapping(c, n, "blas", FIELDS(blas_fields), dst);
-}
-
-static const field transport_fields[] = {
-    DBL(at_transport_cost, latency_us, 0, HUGE_VAL, 1),
-    DBL(at_transport_cost, gbytes_per_s, 0, HUGE_VAL, 1),
-};
-
-static at_status read_transport(ctx *c, yaml_node_t *n, void *dst)
-{
-    return read_mapping(c, n, "transport costs", FIELDS(transport_fields),
-                        dst);
-}
-
-static const field cost_fields[] = {
-    SUB("pipe", at_machine_costs, pipe, read_transport, 1),
-    SUB("shm", at_machine_costs, shm, read_transport, 1),
-    SUB("thread", at_machine_costs, thread, read_transport, 1),
-    DBL(at_machine_costs, process_start_us, 0, HUGE_VAL, 1),
-    DBL(at_machine_costs, thread_start_us, 0, HUGE_VAL, 1),
-};
-
-static at_status read_costs(ctx *c, yaml_node_t *n, void *dst)
-{
-    at_machine_profile *mp = dst;
-    mp->has_costs = 1;
-    return read_mapping(c, n, "costs", FIELDS(cost_fields), &mp->costs);
-}
-
-static at_status read_cpu_v(ctx *c, yaml_node_t *n, void *dst)
-{
-    return read_cpu(c, n, &((at_machine_profile *)dst)->machine);
-}
-
-static at_status read_blas_v(ctx *c, yaml_node_t *n, void *dst)
-{
-    return read_blas(c, n, &((at_machine_profile *)dst)->machine);
-}
-
-static const field machine_fields[] = {
-    NAMED_STR("fingerprint", at_machine_profile, machine.fingerprint, 1),
-    NAMED_STR("host", at_machine_profile, machine.host, 0),
-    {"cpu", F_SUB, 0, 0, 0, 0, 1, read_cpu_v},
-    {"blas", F_SUB, 0, 0, 0, 0, 1, read_blas_v},
-    {"costs", F_SUB, 0, 0, 0, 0, 0, read_costs},
-    {"workloads", F_SUB, 0, 0, 0, 0, 0, read_workloads},
-};
 
 /* The stored fingerprint must be the hash of the stored identity: a hand
  * edit of one without the other would silently match the wrong machine.
  * The hardware fingerprint is derived, never stored. */
-static at_status check_fingerprint(ctx *c, yaml_node_t *node,
-                                   at_machine_profile *mp)
+static at_status check_fingerprint(ctx *c, yaml_node_t *node, void *base)
 {
+    at_machine_profile *mp = base;
     at_machine m = mp->machine;
     at_machine_fingerprint(&m);
     memcpy(mp->machine.hardware, m.hardware, sizeof m.hardware);
@@ -663,52 +476,47 @@ static at_status check_fingerprint(ctx *c, yaml_node_t *node,
                      mp->machine.fingerprint, m.fingerprint);
 }
 
-static at_status read_machine(ctx *c, yaml_node_t *node, void *dst)
+static at_status check_machines(ctx *c, yaml_node_t *node, void *base)
 {
-    at_machine_profile *mp = dst;
-    at_status s =
-        read_mapping(c, node, "machine", FIELDS(machine_fields), mp);
-    return s ? s : check_fingerprint(c, node, mp);
-}
-
-static at_status read_machines(ctx *c, yaml_node_t *node, void *dst)
-{
-    at_profile *p = dst;
-    at_status s = read_list(c, node, "machines", sizeof(at_machine_profile),
-                            (void **)&p->machines, &p->n_machines,
-                            read_machine);
-    for (size_t i = 0; s == AT_OK && i < p->n_machines; i++)
+    const at_profile *p = base;
+    yaml_node_t *list = value_of(c, node, "machines");
+    for (size_t i = 0; i < p->n_machines; i++)
         for (size_t j = 0; j < i; j++)
             if (strcmp(p->machines[i].machine.fingerprint,
                        p->machines[j].machine.fingerprint) == 0)
                 return fail_node(
                     c,
-                    value_of(c, node_of(c, node->data.sequence.items.start[i]),
+                    value_of(c, node_of(c, list->data.sequence.items.start[i]),
                              "fingerprint"),
                     "fingerprint", "duplicate machine fingerprint '%s'",
                     p->machines[i].machine.fingerprint);
-    return s;
-}
-
-static at_status read_version(ctx *c, yaml_node_t *node, void *dst)
-{
-    long v;
-    (void)dst;
-    char buf[96];
-    if (node->type != YAML_SCALAR_NODE || !is_plain(node) ||
-        parse_long(c, node, "autotune_profile", 1, 1000000, &v) != AT_OK ||
-        v != PROFILE_VERSION)
-        return fail_node(c, node, "autotune_profile",
-                         "unsupported profile format version '%s' (this "
-                         "library reads version %d)",
-                         shown(node, buf, sizeof buf), PROFILE_VERSION);
     return AT_OK;
 }
 
-static const field top_fields[] = {
-    {"autotune_profile", F_SUB, 0, 0, 0, 0, 1, read_version},
-    {"machines", F_SUB, 0, 0, 0, 0, 1, read_machines},
+/* The checks that span several fields of an object, after its fields. */
+static const struct {
+    const at__object *object;
+    at_status (*check)(ctx *c, yaml_node_t *node, void *base);
+} object_checks[] = {
+    {&at__entry_schema, check_entry},
+    {&at__sample_schema, check_sample},
+    {&at__workload_schema, check_workload},
+    {&at__machine_schema, check_fingerprint},
+    {&at__profile_schema, check_machines},
 };
+
+static at_status read_object(ctx *c, yaml_node_t *node,
+                             const at__object *o, void *base)
+{
+    set_absent(o, base);
+    at_status s = read_fields(c, node, o, base);
+    for (size_t i = 0; s == AT_OK && i < sizeof object_checks /
+                                             sizeof object_checks[0];
+         i++)
+        if (object_checks[i].object == o)
+            s = object_checks[i].check(c, node, base);
+    return s;
+}
 
 /* ---------------------------------------------------------- the document */
 
@@ -841,7 +649,7 @@ at_status at_profile_load_string(const char *yaml, size_t length,
         s = at__fail_at(err, AT_ERR_PROFILE, c.file, 1, 1, "",
                         "the file is empty, not a profile");
     else if ((s = refuse_aliases(&c)) == AT_OK)
-        s = read_mapping(&c, root, "profile", FIELDS(top_fields), p);
+        s = read_object(&c, root, &at__profile_schema, p);
     yaml_document_delete(&doc);
     if (s != AT_OK) {
         at_profile_free(p);

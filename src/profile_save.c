@@ -1,9 +1,10 @@
-/* profile_save.c - write a profile: libyaml emitter, shortest round-trip
- * numbers, atomic replace (temp file, fsync, rename), and merge into a file
- * under a lock. */
+/* profile_save.c - write a profile: the format's description (schema.c)
+ * walked into libyaml's emitter, shortest round-trip numbers, atomic
+ * replace (temp file, fsync, rename), and merge into a file under a
+ * lock. */
 #include "config.h"
 
-#include "internal.h"
+#include "schema.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -88,22 +89,16 @@ static void seq_end(out *o)
     emit(o, &ev);
 }
 
-static void kv_str(out *o, const char *key, const char *value)
-{
-    text(o, key);
-    text(o, value);
-}
-
-static void kv_long(out *o, const char *key, long v)
+static void long_value(out *o, long v)
 {
     char buf[32];
     snprintf(buf, sizeof buf, "%ld", v);
-    kv_str(o, key, buf);
+    text(o, buf);
 }
 
 /* The shortest decimal that reads back as the same double, so a save/load
  * round trip is exact and the file stays readable. */
-static void kv_double(out *o, const char *key, double v)
+static void double_value(out *o, double v)
 {
     char buf[40];
     for (int digits = 6; digits <= 17; digits++) {
@@ -111,176 +106,61 @@ static void kv_double(out *o, const char *key, double v)
         if (strtod(buf, NULL) == v)
             break;
     }
-    kv_str(o, key, buf);
+    text(o, buf);
 }
 
-static void emit_config(out *o, const char *key, const at_config *c)
-{
-    text(o, key);
-    map_start(o, 1);
-    kv_long(o, "workers", c->workers);
-    kv_str(o, "mode", at_mode_name(c->mode));
-    kv_long(o, "blas_threads", c->blas_threads);
-    kv_long(o, "chunk_size", c->chunk_size);
-    kv_long(o, "partitions", c->partitions);
-    kv_str(o, "transport", at_transport_name(c->transport));
-    kv_str(o, "pin", at_pin_name(c->pin));
-    map_end(o);
-}
+static void emit_object(out *o, const at__object *obj, const void *base);
 
-static void emit_baselines(out *o, const at_baselines *b)
+/* A list of objects, or a mapping of names to objects (workloads). */
+static void emit_elements(out *o, const at__field *f, const void *base)
 {
-    const struct {
-        const char *key;
-        double v;
-    } all[] = {{"serial_default", b->serial_default},
-               {"serial_1", b->serial_1},
-               {"naive_pool", b->naive_pool},
-               {"joblib_rule", b->joblib_rule}};
-    int any = 0;
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        any |= all[i].v >= 0;
-    if (!any)
-        return;
-    text(o, "baselines");
-    map_start(o, 1);
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (all[i].v >= 0)
-            kv_double(o, all[i].key, all[i].v);
-    map_end(o);
-}
-
-static void emit_entry(out *o, const at_entry *e)
-{
-    map_start(o, 1);
-    kv_long(o, "size", e->size);
-    kv_long(o, "items", e->items);
-    kv_double(o, "seconds", e->seconds);
-    kv_double(o, "spread", e->spread);
-    kv_str(o, "measured", e->measured);
-    emit_config(o, "best", &e->best);
-    emit_baselines(o, &e->baselines);
-    map_end(o);
-}
-
-static void emit_sample(out *o, const at_sample *s)
-{
-    map_start(o, 1);
-    kv_long(o, "size", s->size);
-    kv_long(o, "items", s->items);
-    kv_double(o, "seconds", s->seconds);
-    kv_double(o, "spread", s->spread);
-    emit_config(o, "config", &s->config);
-    map_end(o);
-}
-
-static void emit_model(out *o, const at_model *m)
-{
-    text(o, "model");
-    map_start(o, 0);
-    kv_str(o, "form", AT_MODEL_FORM);
-    kv_str(o, "fitted", m->fitted);
-    kv_double(o, "error", m->error);
-    text(o, "params");
-    map_start(o, 1);
-    kv_double(o, "ref_size", m->ref_size);
-    kv_double(o, "compute_s", m->compute_s);
-    kv_double(o, "exponent", m->exponent);
-    kv_double(o, "parallel_fraction", m->parallel_fraction);
-    kv_double(o, "contention", m->contention);
-    kv_double(o, "oversub", m->oversub);
-    kv_double(o, "thread_factor", m->thread_factor);
-    kv_double(o, "unpinned_spread", m->unpinned_spread);
-    kv_double(o, "dispatch_s", m->dispatch_s);
-    map_end(o);
-    map_end(o);
-}
-
-static void emit_workload(out *o, const at_workload_profile *w)
-{
-    text(o, w->name);
-    map_start(o, 0);
-    if (w->has_model)
-        emit_model(o, &w->model);
-    if (w->n_entries) {
-        text(o, "entries");
+    size_t n = *(const size_t *)((const char *)base + f->count_offset);
+    const char *item = *(char *const *)at__field_at(base, f);
+    if (f->type == AT_F_LIST)
         seq_start(o);
-        for (size_t i = 0; i < w->n_entries; i++)
-            emit_entry(o, &w->entries[i]);
-        seq_end(o);
-    }
-    if (w->n_samples) {
-        text(o, "samples");
-        seq_start(o);
-        for (size_t i = 0; i < w->n_samples; i++)
-            emit_sample(o, &w->samples[i]);
-        seq_end(o);
-    }
-    map_end(o);
-}
-
-static void emit_transport(out *o, const char *key,
-                           const at_transport_cost *t)
-{
-    text(o, key);
-    map_start(o, 1);
-    kv_double(o, "latency_us", t->latency_us);
-    kv_double(o, "gbytes_per_s", t->gbytes_per_s);
-    map_end(o);
-}
-
-static void emit_costs(out *o, const at_machine_costs *c)
-{
-    text(o, "costs");
-    map_start(o, 0);
-    emit_transport(o, "pipe", &c->pipe);
-    emit_transport(o, "shm", &c->shm);
-    emit_transport(o, "thread", &c->thread);
-    kv_double(o, "process_start_us", c->process_start_us);
-    kv_double(o, "thread_start_us", c->thread_start_us);
-    map_end(o);
-}
-
-static void emit_identity(out *o, const at_machine *m)
-{
-    kv_str(o, "fingerprint", m->fingerprint);
-    if (m->host[0])
-        kv_str(o, "host", m->host);
-    text(o, "cpu");
-    map_start(o, 1);
-    kv_str(o, "model", m->cpu_model);
-    kv_str(o, "arch", m->arch);
-    kv_long(o, "usable_cpus", m->usable_cpus);
-    kv_long(o, "cores", m->cores);
-    kv_long(o, "sockets", m->sockets);
-    kv_long(o, "numa_nodes", m->numa_nodes);
-    kv_long(o, "l1d_kb", m->l1d_kb);
-    kv_long(o, "l2_kb", m->l2_kb);
-    kv_long(o, "l3_kb", m->l3_kb);
-    map_end(o);
-    text(o, "blas");
-    map_start(o, 1);
-    kv_str(o, "vendor", m->blas_vendor);
-    kv_str(o, "version", m->blas_version);
-    kv_str(o, "corename", m->blas_corename);
-    kv_str(o, "threading", m->blas_threading);
-    kv_long(o, "max_threads", m->blas_max_threads);
-    map_end(o);
-}
-
-static void emit_machine(out *o, const at_machine_profile *mp)
-{
-    map_start(o, 0);
-    emit_identity(o, &mp->machine);
-    if (mp->has_costs)
-        emit_costs(o, &mp->costs);
-    if (mp->n_workloads) {
-        text(o, "workloads");
+    else
         map_start(o, 0);
-        for (size_t w = 0; w < mp->n_workloads; w++)
-            emit_workload(o, &mp->workloads[w]);
-        map_end(o);
+    for (size_t i = 0; i < n; i++, item += f->size) {
+        if (f->type == AT_F_MAP)
+            text(o, item + f->name_offset);
+        emit_object(o, f->object, item);
     }
+    if (f->type == AT_F_LIST)
+        seq_end(o);
+    else
+        map_end(o);
+}
+
+static void emit_value(out *o, const at__field *f, const void *base)
+{
+    const void *v = at__field_at(base, f);
+    int e;
+    switch (f->type) {
+    case AT_F_INT: long_value(o, *(const int *)v); break;
+    case AT_F_LONG: long_value(o, *(const long *)v); break;
+    case AT_F_DOUBLE: double_value(o, *(const double *)v); break;
+    case AT_F_STRING:
+    case AT_F_TIME: text(o, v); break;
+    case AT_F_ENUM:
+        e = *(const int *)v;
+        text(o, e >= 0 && e < f->n_names ? f->names[e] : "?");
+        break;
+    case AT_F_OBJECT: emit_object(o, f->object, v); break;
+    case AT_F_LIST:
+    case AT_F_MAP: emit_elements(o, f, base); break;
+    case AT_F_CONST: text(o, f->konst); break;
+    }
+}
+
+/* Every field the object holds, in the schema's order. */
+static void emit_object(out *o, const at__object *obj, const void *base)
+{
+    map_start(o, obj->flow);
+    for (size_t i = 0; i < obj->n_fields; i++)
+        if (at__field_present(base, &obj->fields[i])) {
+            text(o, obj->fields[i].key);
+            emit_value(o, &obj->fields[i], base);
+        }
     map_end(o);
 }
 
@@ -301,14 +181,7 @@ at_status at_profile_to_string(const at_profile *p, char **result,
     emit(&o, &ev);
     yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
     emit(&o, &ev);
-    map_start(&o, 0);
-    kv_long(&o, "autotune_profile", 1);
-    text(&o, "machines");
-    seq_start(&o);
-    for (size_t i = 0; i < p->n_machines; i++)
-        emit_machine(&o, &p->machines[i]);
-    seq_end(&o);
-    map_end(&o);
+    emit_object(&o, &at__profile_schema, p);
     yaml_document_end_event_initialize(&ev, 1);
     emit(&o, &ev);
     yaml_stream_end_event_initialize(&ev);

@@ -1,0 +1,290 @@
+/* schema.c - the profile format, described once (see schema.h): the field
+ * tables of every object, in file order, and the two questions every user
+ * of them asks, "is this optional field there?" and "are these equal?".
+ * data/profile-format.md is the prose of these tables; the unit tests
+ * fail when the two disagree. */
+#include "config.h"
+
+#include "schema.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Row builders: key, where the value lives, range, flags. */
+#define NUM(t, key, st, m, lo, hi, fl)                                      \
+    {key, t, fl, offsetof(st, m), 0, lo, hi, NULL, 0, NULL, AT_F_NO_FLAG,   \
+     0, 0, NULL, NULL}
+#define INT(key, st, m, lo, hi, fl) NUM(AT_F_INT, key, st, m, lo, hi, fl)
+#define LONG(key, st, m, lo, hi, fl) NUM(AT_F_LONG, key, st, m, lo, hi, fl)
+#define DBL(key, st, m, lo, hi, fl) NUM(AT_F_DOUBLE, key, st, m, lo, hi, fl)
+#define STR(key, st, m, fl)                                                 \
+    {key, AT_F_STRING, fl, offsetof(st, m), sizeof(((st *)0)->m), 0, 0,     \
+     NULL, 0, NULL, AT_F_NO_FLAG, 0, 0, NULL, NULL}
+#define TIME(key, st, m, fl)                                                \
+    {key, AT_F_TIME, fl, offsetof(st, m), sizeof(((st *)0)->m), 0, 0, NULL, \
+     0, NULL, AT_F_NO_FLAG, 0, 0, NULL, NULL}
+#define ENUM(key, st, m, names)                                             \
+    {key, AT_F_ENUM, AT_F_REQUIRED, offsetof(st, m), 0, 0, 0, names, 2,     \
+     NULL, AT_F_NO_FLAG, 0, 0, NULL, NULL}
+#define OBJ(key, st, m, obj, flag, fl)                                      \
+    {key, AT_F_OBJECT, fl, offsetof(st, m), 0, 0, 0, NULL, 0, &obj, flag,   \
+     0, 0, NULL, NULL}
+/* An object whose fields are the enclosing struct's own (cpu and blas of
+ * at_machine, params of at_model): a view at offset 0. */
+#define VIEW(key, obj)                                                      \
+    {key, AT_F_OBJECT, AT_F_REQUIRED, 0, 0, 0, 0, NULL, 0, &obj,            \
+     AT_F_NO_FLAG, 0, 0, NULL, NULL}
+#define LIST(key, st, m, count, elem, obj, fl)                              \
+    {key, AT_F_LIST, fl, offsetof(st, m), sizeof(elem), 0, 0, NULL, 0,      \
+     &obj, offsetof(st, count), 0, 0, NULL, NULL}
+#define ROWS(t) t, sizeof(t) / sizeof((t)[0])
+
+#define BIG 1e12
+
+/* ------------------------------------------------------------ the rows */
+
+static const at__field config_fields[] = {
+    INT("workers", at_config, workers, 1, AT_MAX_WORKERS, AT_F_REQUIRED),
+    ENUM("mode", at_config, mode, at__mode_names),
+    INT("blas_threads", at_config, blas_threads, 1, AT_MAX_THREADS,
+        AT_F_REQUIRED),
+    INT("chunk_size", at_config, chunk_size, 1, AT_MAX_CHUNK, AT_F_REQUIRED),
+    INT("partitions", at_config, partitions, 1, AT_MAX_PARTITIONS,
+        AT_F_REQUIRED),
+    ENUM("transport", at_config, transport, at__transport_names),
+    ENUM("pin", at_config, pin, at__pin_names),
+};
+static const at__object best_schema = {"best", ROWS(config_fields), 1};
+static const at__object config_schema = {"config", ROWS(config_fields), 1};
+
+/* A baseline below 0 was not measured: the loader's -1, never written. */
+#define BASELINE(m)                                                         \
+    DBL(#m, at_baselines, m, 0, HUGE_VAL, AT_F_ABSENT_BELOW_MIN)
+static const at__field baseline_fields[] = {
+    BASELINE(serial_default),
+    BASELINE(serial_1),
+    BASELINE(naive_pool),
+    BASELINE(joblib_rule),
+};
+static const at__object baselines_schema = {"baselines",
+                                            ROWS(baseline_fields), 1};
+
+static const at__field entry_fields[] = {
+    LONG("size", at_entry, size, 1, BIG, AT_F_REQUIRED),
+    LONG("items", at_entry, items, 1, BIG, AT_F_REQUIRED),
+    DBL("seconds", at_entry, seconds, 0, HUGE_VAL, AT_F_REQUIRED),
+    DBL("spread", at_entry, spread, 0, HUGE_VAL, AT_F_REQUIRED),
+    TIME("measured", at_entry, measured, AT_F_REQUIRED),
+    OBJ("best", at_entry, best, best_schema, AT_F_NO_FLAG, AT_F_REQUIRED),
+    OBJ("baselines", at_entry, baselines, baselines_schema, AT_F_NO_FLAG,
+        0),
+};
+const at__object at__entry_schema = {"entry", ROWS(entry_fields), 1};
+
+static const at__field sample_fields[] = {
+    LONG("size", at_sample, size, 1, BIG, AT_F_REQUIRED),
+    LONG("items", at_sample, items, 1, BIG, AT_F_REQUIRED),
+    DBL("seconds", at_sample, seconds, 0, HUGE_VAL, AT_F_REQUIRED),
+    DBL("spread", at_sample, spread, 0, HUGE_VAL, AT_F_REQUIRED),
+    OBJ("config", at_sample, config, config_schema, AT_F_NO_FLAG,
+        AT_F_REQUIRED),
+};
+const at__object at__sample_schema = {"sample", ROWS(sample_fields), 1};
+
+/* The model's parameters; at_model_predict is their formula. */
+static const at__field param_fields[] = {
+    DBL("ref_size", at_model, ref_size, 1, BIG, AT_F_REQUIRED),
+    DBL("compute_s", at_model, compute_s, 0, HUGE_VAL, AT_F_REQUIRED),
+    DBL("exponent", at_model, exponent, 0, 4, AT_F_REQUIRED),
+    DBL("parallel_fraction", at_model, parallel_fraction, 0, 1,
+        AT_F_REQUIRED),
+    DBL("contention", at_model, contention, 0, 100, AT_F_REQUIRED),
+    DBL("oversub", at_model, oversub, 0, 100, AT_F_REQUIRED),
+    DBL("thread_factor", at_model, thread_factor, 0.01, 100, AT_F_REQUIRED),
+    DBL("unpinned_spread", at_model, unpinned_spread, 0, 1, AT_F_REQUIRED),
+    DBL("dispatch_s", at_model, dispatch_s, 0, 10, AT_F_REQUIRED),
+};
+static const at__object params_schema = {"params", ROWS(param_fields), 1};
+
+static const at__field model_fields[] = {
+    {"form", AT_F_CONST, AT_F_REQUIRED, 0, 32, 0, 0, NULL, 0, NULL,
+     AT_F_NO_FLAG, 0, 0, AT_MODEL_FORM,
+     "unknown model form"},
+    TIME("fitted", at_model, fitted, AT_F_REQUIRED),
+    DBL("error", at_model, error, 0, HUGE_VAL, AT_F_REQUIRED),
+    VIEW("params", params_schema),
+};
+static const at__object model_schema = {"model", ROWS(model_fields), 0};
+
+static const at__field workload_fields[] = {
+    OBJ("model", at_workload_profile, model, model_schema,
+        offsetof(at_workload_profile, has_model), 0),
+    LIST("entries", at_workload_profile, entries, n_entries, at_entry,
+         at__entry_schema, 0),
+    LIST("samples", at_workload_profile, samples, n_samples, at_sample,
+         at__sample_schema, 0),
+};
+const at__object at__workload_schema = {"workload", ROWS(workload_fields),
+                                        0};
+
+static const at__field transport_fields[] = {
+    DBL("latency_us", at_transport_cost, latency_us, 0, HUGE_VAL,
+        AT_F_REQUIRED),
+    DBL("gbytes_per_s", at_transport_cost, gbytes_per_s, 0, HUGE_VAL,
+        AT_F_REQUIRED),
+};
+static const at__object transport_schema = {"transport costs",
+                                            ROWS(transport_fields), 1};
+
+static const at__field cost_fields[] = {
+    OBJ("pipe", at_machine_costs, pipe, transport_schema, AT_F_NO_FLAG,
+        AT_F_REQUIRED),
+    OBJ("shm", at_machine_costs, shm, transport_schema, AT_F_NO_FLAG,
+        AT_F_REQUIRED),
+    OBJ("thread", at_machine_costs, thread, transport_schema, AT_F_NO_FLAG,
+        AT_F_REQUIRED),
+    DBL("process_start_us", at_machine_costs, process_start_us, 0, HUGE_VAL,
+        AT_F_REQUIRED),
+    DBL("thread_start_us", at_machine_costs, thread_start_us, 0, HUGE_VAL,
+        AT_F_REQUIRED),
+};
+static const at__object costs_schema = {"costs", ROWS(cost_fields), 0};
+
+static const at__field cpu_fields[] = {
+    STR("model", at_machine, cpu_model, AT_F_REQUIRED),
+    STR("arch", at_machine, arch, AT_F_REQUIRED),
+    INT("usable_cpus", at_machine, usable_cpus, 1, AT_MAX_WORKERS,
+        AT_F_REQUIRED),
+    INT("cores", at_machine, cores, 1, 1 << 20, AT_F_REQUIRED),
+    INT("sockets", at_machine, sockets, 1, 1 << 16, AT_F_REQUIRED),
+    INT("numa_nodes", at_machine, numa_nodes, 1, 1 << 16, AT_F_REQUIRED),
+    LONG("l1d_kb", at_machine, l1d_kb, 0, 1L << 30, 0),
+    LONG("l2_kb", at_machine, l2_kb, 0, 1L << 30, 0),
+    LONG("l3_kb", at_machine, l3_kb, 0, 1L << 30, 0),
+};
+static const at__object cpu_schema = {"cpu", ROWS(cpu_fields), 1};
+
+static const at__field blas_fields[] = {
+    STR("vendor", at_machine, blas_vendor, AT_F_REQUIRED),
+    STR("version", at_machine, blas_version, AT_F_REQUIRED),
+    STR("corename", at_machine, blas_corename, AT_F_REQUIRED),
+    STR("threading", at_machine, blas_threading, AT_F_REQUIRED),
+    INT("max_threads", at_machine, blas_max_threads, 0, AT_MAX_THREADS, 0),
+};
+static const at__object blas_schema = {"blas", ROWS(blas_fields), 1};
+
+static const at__field machine_fields[] = {
+    STR("fingerprint", at_machine_profile, machine.fingerprint,
+        AT_F_REQUIRED),
+    STR("host", at_machine_profile, machine.host, 0),
+    OBJ("cpu", at_machine_profile, machine, cpu_schema, AT_F_NO_FLAG,
+        AT_F_REQUIRED), /* at_machine's own fields */
+    OBJ("blas", at_machine_profile, machine, blas_schema, AT_F_NO_FLAG,
+        AT_F_REQUIRED),
+    OBJ("costs", at_machine_profile, costs, costs_schema,
+        offsetof(at_machine_profile, has_costs), 0),
+    {"workloads", AT_F_MAP, 0, offsetof(at_machine_profile, workloads),
+     sizeof(at_workload_profile), 0, 0, NULL, 0, &at__workload_schema,
+     offsetof(at_machine_profile, n_workloads),
+     offsetof(at_workload_profile, name),
+     sizeof(((at_workload_profile *)0)->name), NULL, NULL},
+};
+const at__object at__machine_schema = {"machine", ROWS(machine_fields), 0};
+
+static const at__field profile_fields[] = {
+    {"autotune_profile", AT_F_CONST, AT_F_REQUIRED, 0, 0, 1, 1000000, NULL,
+     0, NULL, AT_F_NO_FLAG, 0, 0, "1",
+     "unsupported profile format version"},
+    LIST("machines", at_profile, machines, n_machines, at_machine_profile,
+         at__machine_schema, AT_F_REQUIRED),
+};
+const at__object at__profile_schema = {"profile", ROWS(profile_fields), 0};
+
+/* ------------------------------------------------------ asking the rows */
+
+static size_t count_of(const void *base, const at__field *f)
+{
+    return *(const size_t *)((const char *)base + f->count_offset);
+}
+
+static int object_any_present(const at__object *o, const void *base)
+{
+    for (size_t i = 0; i < o->n_fields; i++)
+        if (at__field_present(base, &o->fields[i]))
+            return 1;
+    return 0;
+}
+
+static double number_of(const void *base, const at__field *f)
+{
+    const void *v = at__field_at(base, f);
+    return f->type == AT_F_INT    ? *(const int *)v
+           : f->type == AT_F_LONG ? (double)*(const long *)v
+                                  : *(const double *)v;
+}
+
+int at__field_present(const void *base, const at__field *f)
+{
+    if (f->flags & AT_F_REQUIRED)
+        return 1;
+    switch (f->type) {
+    case AT_F_INT:
+    case AT_F_LONG:
+    case AT_F_DOUBLE:
+        return !(f->flags & AT_F_ABSENT_BELOW_MIN) ||
+               number_of(base, f) >= f->min;
+    case AT_F_STRING: return ((const char *)at__field_at(base, f))[0] != 0;
+    case AT_F_OBJECT:
+        if (f->count_offset != AT_F_NO_FLAG)
+            return *(const int *)((const char *)base + f->count_offset);
+        return object_any_present(f->object, at__field_at(base, f));
+    case AT_F_LIST:
+    case AT_F_MAP: return count_of(base, f) > 0;
+    default: return 1;
+    }
+}
+
+/* Lists and maps: element by element, names included. */
+static int elements_equal(const at__field *f, const void *a, const void *b)
+{
+    size_t n = count_of(a, f);
+    if (n != count_of(b, f))
+        return 0;
+    const char *x = *(char *const *)at__field_at(a, f);
+    const char *y = *(char *const *)at__field_at(b, f);
+    for (size_t i = 0; i < n; i++, x += f->size, y += f->size)
+        if ((f->type == AT_F_MAP &&
+             strcmp(x + f->name_offset, y + f->name_offset) != 0) ||
+            !at__object_equal(f->object, x, y))
+            return 0;
+    return 1;
+}
+
+static int field_equal(const at__field *f, const void *a, const void *b)
+{
+    const void *x = at__field_at(a, f), *y = at__field_at(b, f);
+    switch (f->type) {
+    case AT_F_INT:
+    case AT_F_ENUM: return *(const int *)x == *(const int *)y;
+    case AT_F_LONG: return *(const long *)x == *(const long *)y;
+    case AT_F_DOUBLE: return *(const double *)x == *(const double *)y;
+    case AT_F_STRING:
+    case AT_F_TIME: return strcmp(x, y) == 0;
+    case AT_F_OBJECT:
+        if (at__field_present(a, f) != at__field_present(b, f))
+            return 0;
+        return !at__field_present(a, f) || at__object_equal(f->object, x, y);
+    case AT_F_LIST:
+    case AT_F_MAP: return elements_equal(f, a, b);
+    case AT_F_CONST: return 1;
+    }
+    return 0;
+}
+
+int at__object_equal(const at__object *o, const void *a, const void *b)
+{
+    for (size_t i = 0; i < o->n_fields; i++)
+        if (!field_equal(&o->fields[i], a, b))
+            return 0;
+    return 1;
+}

@@ -1,0 +1,285 @@
+/* test_schema.c - the profile format is described once (src/schema.c) and
+ * explained in data/profile-format.md; this test fails when they disagree.
+ *
+ * Every table of the document whose header reads "| `OBJECT` key |" lists
+ * that object's keys: each row's first cell names one or more keys in
+ * backticks, its second cell says "optional" exactly for the keys the
+ * schema does not require, and a range "A..B" (numbers, 10^k or 2^k) or a
+ * bound "number >= A" that must be the field's. Every object the schema
+ * can reach must have its table (objects that share their fields, like
+ * `best` and `config`, share one), and every key of a table must be one
+ * of the object's fields. */
+#include "config.h"
+
+#include "testutil.h"
+
+#include "schema.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------ the document */
+
+typedef struct doc_row {
+    char object[64];
+    char key[64];
+    char type[256];
+    int line;
+} doc_row;
+
+typedef struct doc {
+    doc_row *rows;
+    size_t n, cap;
+} doc;
+
+static void add_row(doc *d, const char *object, const char *key,
+                    const char *type, int line)
+{
+    if (d->n == d->cap) {
+        d->cap = d->cap ? 2 * d->cap : 64;
+        d->rows = realloc(d->rows, d->cap * sizeof *d->rows);
+        assert_non_null(d->rows);
+    }
+    doc_row *r = &d->rows[d->n++];
+    snprintf(r->object, sizeof r->object, "%s", object);
+    snprintf(r->key, sizeof r->key, "%s", key);
+    snprintf(r->type, sizeof r->type, "%s", type);
+    r->line = line;
+}
+
+/* The text of cell `i` (0-based) of a table line, trimmed. */
+static void cell(const char *line, int i, char *buf, size_t size)
+{
+    const char *p = line[0] == '|' ? line : NULL;
+    for (int k = 0; k < i && p; k++)
+        p = strchr(p + 1, '|');
+    buf[0] = '\0';
+    if (!p)
+        return;
+    const char *end = strchr(p + 1, '|');
+    size_t n = end ? (size_t)(end - p - 1) : strlen(p + 1);
+    while (n && p[1] == ' ')
+        p++, n--;
+    while (n && p[n] == ' ')
+        n--;
+    snprintf(buf, size, "%.*s", (int)n, p + 1);
+}
+
+/* "| `cpu` key | type | notes |" -> "cpu"; else "". */
+static void table_object(const char *line, char *object, size_t size)
+{
+    char first[128];
+    cell(line, 0, first, sizeof first);
+    object[0] = '\0';
+    size_t n = strlen(first);
+    if (first[0] == '`' && n > 6 && strcmp(first + n - 4, " key") == 0 &&
+        first[n - 5] == '`')
+        snprintf(object, size, "%.*s", (int)(n - 6), first + 1);
+}
+
+/* Each backticked key of a row's first cell becomes a row of its own. */
+static void add_keys(doc *d, const char *object, const char *line, int no)
+{
+    char keys[256], type[256];
+    cell(line, 0, keys, sizeof keys);
+    cell(line, 1, type, sizeof type);
+    for (char *p = strchr(keys, '`'); p; p = strchr(p + 1, '`')) {
+        char *end = strchr(p + 1, '`');
+        assert_non_null(end);
+        *end = '\0';
+        add_row(d, object, p + 1, type, no);
+        p = end;
+    }
+}
+
+static doc read_doc(void)
+{
+    doc d = {NULL, 0, 0};
+    FILE *f = fopen(src_path("data/profile-format.md"), "r");
+    assert_non_null(f);
+    char line[2048], object[64] = "";
+    for (int no = 1; fgets(line, sizeof line, f); no++) {
+        if (line[0] != '|') {
+            object[0] = '\0';
+            continue;
+        }
+        char head[64];
+        table_object(line, head, sizeof head);
+        if (head[0])
+            snprintf(object, sizeof object, "%s", head);
+        else if (object[0] && !strstr(line, "| ---"))
+            add_keys(&d, object, line, no);
+    }
+    fclose(f);
+    return d;
+}
+
+/* -------------------------------------------------------- the schema */
+
+/* The objects reachable from the profile, each once. */
+static size_t reachable(const at__object *o, const at__object **seen,
+                        size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (seen[i] == o)
+            return n;
+    seen[n++] = o;
+    for (size_t i = 0; i < o->n_fields; i++)
+        if (o->fields[i].object)
+            n = reachable(o->fields[i].object, seen, n);
+    return n;
+}
+
+static const at__field *field_of(const at__object *o, const char *key)
+{
+    for (size_t i = 0; i < o->n_fields; i++)
+        if (strcmp(o->fields[i].key, key) == 0)
+            return &o->fields[i];
+    return NULL;
+}
+
+/* "1..10^12", "0..2^30", "0.01..100" -> the two ends. */
+static double parse_end(const char *s, char **end)
+{
+    double v = strtod(s, end);
+    if (**end == '^') {
+        double e = strtod(*end + 1, end);
+        v = pow(v, e);
+    }
+    return v;
+}
+
+static int range_of(const char *type, double *lo, double *hi)
+{
+    const char *ge = strstr(type, "number >= ");
+    char *end;
+    if (ge) {
+        *lo = parse_end(ge + strlen("number >= "), &end);
+        *hi = HUGE_VAL;
+        return 1;
+    }
+    const char *dots = strstr(type, "..");
+    if (!dots)
+        return 0;
+    const char *start = dots;
+    while (start > type && (start[-1] == '.' || start[-1] == '^' ||
+                            (start[-1] >= '0' && start[-1] <= '9')))
+        start--;
+    *lo = parse_end(start, &end);
+    *hi = parse_end(dots + 2, &end);
+    return 1;
+}
+
+static int is_number(const at__field *f)
+{
+    return f->type == AT_F_INT || f->type == AT_F_LONG ||
+           f->type == AT_F_DOUBLE;
+}
+
+static void check_row(const doc_row *r, const at__field *f)
+{
+    int optional = strstr(r->type, "optional") != NULL;
+    if (optional != !(f->flags & AT_F_REQUIRED))
+        fail_msg("profile-format.md:%d: `%s` of `%s` is %s in the schema",
+                 r->line, r->key, r->object,
+                 optional ? "required" : "optional");
+    double lo, hi;
+    if (is_number(f) && !range_of(r->type, &lo, &hi))
+        fail_msg("profile-format.md:%d: `%s` of `%s` has no range",
+                 r->line, r->key, r->object);
+    if (is_number(f) && (lo != f->min || hi != f->max))
+        fail_msg("profile-format.md:%d: `%s` of `%s` is %g..%g in the doc, "
+                 "%g..%g in the schema",
+                 r->line, r->key, r->object, lo, hi, f->min, f->max);
+}
+
+/* Which of the schema's objects a table names: by `what`, or a sharer of
+ * its fields (`best` is a `config`). */
+static const at__object *object_named(const at__object **all, size_t n,
+                                      const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(all[i]->what, name) == 0)
+            return all[i];
+    return NULL;
+}
+
+/* Whether a row documents `key` of `o`, or of an object sharing its
+ * fields. */
+static int documented(const doc *d, const at__object **all, size_t n,
+                      const at__object *o, const char *key)
+{
+    for (size_t r = 0; r < d->n; r++) {
+        const at__object *named = object_named(all, n, d->rows[r].object);
+        if (named && named->fields == o->fields &&
+            strcmp(d->rows[r].key, key) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void test_doc_matches_schema(void **state)
+{
+    (void)state;
+    const at__object *all[64];
+    size_t n = reachable(&at__profile_schema, all, 0);
+    doc d = read_doc();
+    size_t checked = 0;
+    for (size_t i = 0; i < d.n; i++) {
+        const at__object *o = object_named(all, n, d.rows[i].object);
+        if (!o)
+            fail_msg("profile-format.md:%d: no object `%s` in the schema",
+                     d.rows[i].line, d.rows[i].object);
+        const at__field *f = field_of(o, d.rows[i].key);
+        if (!f)
+            fail_msg("profile-format.md:%d: `%s` has no key `%s` in the "
+                     "schema",
+                     d.rows[i].line, d.rows[i].object, d.rows[i].key);
+        check_row(&d.rows[i], f);
+        checked++;
+    }
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; i < all[k]->n_fields; i++)
+            if (!documented(&d, all, n, all[k], all[k]->fields[i].key))
+                fail_msg("`%s` of `%s` is in the schema, not in "
+                         "profile-format.md",
+                         all[k]->fields[i].key, all[k]->what);
+    print_message("%zu documented keys of %zu objects match the schema\n",
+                  checked, n);
+    free(d.rows);
+}
+
+/* The test's own parser, on lines it must read one way. */
+static void test_table_parsing(void **state)
+{
+    (void)state;
+    char object[64], buf[64];
+    table_object("| `transport costs` key | type | notes |", object,
+                 sizeof object);
+    assert_string_equal(object, "transport costs");
+    table_object("| key | type | notes |", object, sizeof object);
+    assert_string_equal(object, "");
+    cell("| `a`, `b` | 0..2^30, optional | x |", 1, buf, sizeof buf);
+    assert_string_equal(buf, "0..2^30, optional");
+    double lo, hi;
+    assert_true(range_of("0..2^30, optional", &lo, &hi));
+    assert_true(lo == 0 && hi == 1073741824.0);
+    assert_true(range_of("1..10^12", &lo, &hi));
+    assert_true(lo == 1 && hi == 1e12);
+    assert_true(range_of("number >= 0, optional", &lo, &hi));
+    assert_true(lo == 0 && hi == HUGE_VAL);
+    assert_true(range_of("0.01..100", &lo, &hi));
+    assert_true(lo == 0.01 && hi == 100);
+    assert_false(range_of("text", &lo, &hi));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table_parsing),
+        cmocka_unit_test(test_doc_matches_schema),
+    };
+    return cmocka_run_group_tests_name("schema", tests, NULL, NULL);
+}
