@@ -2,7 +2,7 @@
  * without materialising the space.
  *
  * A query with no measured entry ranks the search space (space.c) with the
- * fitted model (at_model_predict, query.c). The space holds O(P^2 log P)
+ * fitted model (at_model_predict, model.c). The space holds O(P^2 log P)
  * configurations for P usable CPUs (0.28 s and 112 MB to rank at 4096),
  * so this file walks its structure instead and returns the very
  * configuration the brute force would (the first strict minimum in
@@ -128,14 +128,6 @@ typedef struct shape {
 
 /* ------------------------------------------------------------ the model */
 
-/* Equal to query.c's speed(): Amdahl on `cpus`, time-sliced below one. */
-static double speed(double parallel_fraction, double cpus)
-{
-    if (cpus < 1)
-        return cpus;
-    return 1.0 / ((1.0 - parallel_fraction) + parallel_fraction / cpus);
-}
-
 /* fmin for the numbers met here, which are never NaN (tame() sees to
  * it): the same result, without a call into libm. */
 static double smaller(double a, double b)
@@ -163,7 +155,7 @@ static rate rate_of(const job *j, int workers, int threads, int pin)
 {
     double w = workers, t = threads, on = run_on(j, workers, pin);
     double share = smaller(t, on / w);
-    rate r = {speed(j->m->parallel_fraction, share),
+    rate r = {at__model_speed(j->m->parallel_fraction, share),
               1 + j->m->contention * (smaller(w, on) - 1)};
     return r;
 }
