@@ -33,6 +33,8 @@
 
 #include <stddef.h>
 
+#include "autotune_version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -70,6 +72,10 @@ const char *at_strerror(at_status code);
 /* Formats `err` as "FILE:LINE:COL: message" (or less, when the position is
  * unknown) into buf, always NUL-terminated. Returns buf. */
 char *at_error_format(const at_error *err, char *buf, size_t size);
+
+/* The version of the library running (AT_VERSION's encoding), which may
+ * be newer than the headers a program was built with (AT_VERSION). */
+unsigned at_version(void);
 
 /* Whether AUTOTUNE_VERBOSE asks for explanations (see QUIET above), for a
  * program that wants to be as talkative as the library. */

@@ -101,6 +101,11 @@ char *at_error_format(const at_error *err, char *buf, size_t size)
     return buf;
 }
 
+unsigned at_version(void)
+{
+    return AT_VERSION;
+}
+
 int at_verbose_enabled(void)
 {
     const char *v = getenv("AUTOTUNE_VERBOSE");

@@ -20,7 +20,7 @@ NAME = ctypes.c_char * 128
 
 
 class Machine(ctypes.Structure):
-    """at_machine, as src/autotune.h lays it out."""
+    """at_machine, as include/autotune.h lays it out."""
     _fields_ = [("fingerprint", ctypes.c_char * 17), ("host", NAME),
                 ("cpu_model", NAME), ("arch", ctypes.c_char * 32),
                 ("usable_cpus", ctypes.c_int), ("cores", ctypes.c_int),
