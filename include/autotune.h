@@ -284,40 +284,40 @@ typedef struct at_sample {
 
 /* The fitted cost model of one workload, form "comm-compute-1" (see
  * data/profile-format.md for the formula, which at_model_predict evaluates
- * with plain arithmetic). */
+ * with plain arithmetic). Opaque: its parameters are read and set by name,
+ * so a model that gains a parameter keeps the ABI. */
 #define AT_MODEL_FORM "comm-compute-1"
-typedef struct at_model {
-    double ref_size;          /* size at which compute_s applies */
-    double compute_s;         /* seconds per item, 1 BLAS thread, ref_size */
-    double exponent;          /* compute grows as (size/ref_size)^exponent */
-    double parallel_fraction; /* Amdahl fraction of one item's BLAS work */
-    double contention;        /* slowdown per extra concurrent worker */
-    double oversub;           /* extra penalty when threads exceed CPUs */
-    double thread_factor;     /* compute multiplier in thread mode */
-    double unpinned_spread;   /* 0..1: how far an unpinned pool spreads
-                                 over the CPUs (1: fully, 0: one CPU) */
-    double dispatch_s;        /* per chunk a busy parent hands out late */
-    double error;             /* held-out median abs. relative error */
-    char fitted[32];          /* UTC time of the fit */
-} at_model;
+typedef struct at_model at_model; /* opaque */
 
-typedef struct at_workload_profile {
-    char name[16];
-    int has_model;
-    at_model model;
-    size_t n_entries;
-    at_entry *entries; /* sorted by (size, items) */
-    size_t n_samples;
-    at_sample *samples;
-} at_workload_profile;
+/* A model with every parameter at the bottom of its range (a fit sets
+ * them), error 0, fitted "1970-01-01T00:00:00Z". */
+at_status at_model_new(at_model **out, at_error *err);
+void at_model_free(at_model *model);
+/* Copies every parameter, the error and the time of `from` into `to`. */
+void at_model_copy(at_model *to, const at_model *from);
 
-typedef struct at_machine_profile {
-    at_machine machine;
-    int has_costs;
-    at_machine_costs costs;
-    size_t n_workloads;
-    at_workload_profile *workloads;
-} at_machine_profile;
+/* The parameters of the formula, in the profile's order: "ref_size",
+ * "compute_s", "exponent", ... (NULL past the last). */
+size_t at_model_param_count(void);
+const char *at_model_param_name(size_t index);
+/* The range the profile accepts for a number of the model. */
+at_status at_model_range(const char *name, double *min, double *max,
+                         at_error *err);
+/* Any number of the model by name: a parameter, or "error" (held-out
+ * median absolute relative error). Setting checks the profile's range. */
+at_status at_model_get(const at_model *model, const char *name,
+                       double *value, at_error *err);
+at_status at_model_set(at_model *model, const char *name, double value,
+                       at_error *err);
+/* When it was fitted, UTC "YYYY-MM-DDTHH:MM:SSZ". */
+const char *at_model_fitted(const at_model *model);
+at_status at_model_set_fitted(at_model *model, const char *utc,
+                              at_error *err);
+
+/* A profile's machines and workloads: opaque, read through the functions
+ * below, valid until their profile is modified or freed. */
+typedef struct at_machine_profile at_machine_profile;
+typedef struct at_workload_profile at_workload_profile;
 
 /* Creates an empty profile. */
 at_status at_profile_new(at_profile **out, at_error *err);
@@ -364,10 +364,29 @@ const at_machine_profile *at_profile_machine_at(const at_profile *profile,
 /* The machine with this fingerprint, or NULL. */
 const at_machine_profile *at_profile_find_machine(const at_profile *profile,
                                                   const char *fingerprint);
-/* The workload of that name in a machine, or NULL. */
+/* The machine's identity. */
+const at_machine *at_machine_profile_machine(const at_machine_profile *mp);
+/* Its transport costs, or NULL when none were measured. */
+const at_machine_costs *
+at_machine_profile_costs(const at_machine_profile *mp);
+/* Its workloads, in file order, and the one of a name (NULL: none). */
+size_t at_machine_profile_workload_count(const at_machine_profile *mp);
+const at_workload_profile *
+at_machine_profile_workload_at(const at_machine_profile *mp, size_t index);
 const at_workload_profile *
 at_machine_profile_workload(const at_machine_profile *machine,
                             const char *workload);
+
+const char *at_workload_profile_name(const at_workload_profile *wp);
+/* The fitted model, or NULL when none. */
+const at_model *at_workload_profile_model(const at_workload_profile *wp);
+/* The entries, sorted by (size, items), and the samples, in file order. */
+size_t at_workload_profile_entry_count(const at_workload_profile *wp);
+const at_entry *at_workload_profile_entry_at(const at_workload_profile *wp,
+                                             size_t index);
+size_t at_workload_profile_sample_count(const at_workload_profile *wp);
+const at_sample *
+at_workload_profile_sample_at(const at_workload_profile *wp, size_t index);
 
 /* Building (used by the tuner). Each copies its arguments. */
 /* Adds the machine, or updates its identity and host if present. */

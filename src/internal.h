@@ -82,6 +82,42 @@ at_status at__enum_parse(const char *const *names, int count,
                          const char *what, const char *name, int *out,
                          at_error *err);
 
+/* The model's parameters (the formula is model.c's, the ranges and file
+ * names schema.c's). A parameter is a member here, a row in schema.c's
+ * param_fields, and its use in at_model_predict. */
+struct at_model {
+    double ref_size;          /* size at which compute_s applies */
+    double compute_s;         /* seconds per item, 1 BLAS thread, ref_size */
+    double exponent;          /* compute grows as (size/ref_size)^exponent */
+    double parallel_fraction; /* Amdahl fraction of one item's BLAS work */
+    double contention;        /* slowdown per extra concurrent worker */
+    double oversub;           /* extra penalty when threads exceed CPUs */
+    double thread_factor;     /* compute multiplier in thread mode */
+    double unpinned_spread;   /* 0..1: how far an unpinned pool spreads
+                                 over the CPUs (1: fully, 0: one CPU) */
+    double dispatch_s;        /* per chunk a busy parent hands out late */
+    double error;             /* held-out median abs. relative error */
+    char fitted[32];          /* UTC time of the fit */
+};
+
+struct at_workload_profile {
+    char name[16];
+    int has_model;
+    at_model model;
+    size_t n_entries;
+    at_entry *entries; /* sorted by (size, items) */
+    size_t n_samples;
+    at_sample *samples;
+};
+
+struct at_machine_profile {
+    at_machine machine;
+    int has_costs;
+    at_machine_costs costs;
+    size_t n_workloads;
+    at_workload_profile *workloads;
+};
+
 /* The profile's internals, shared by load, save and merge. */
 struct at_profile {
     size_t n_machines;

@@ -1,13 +1,16 @@
-/* model.c - the cost model of a workload: its formula, which the query's
- * argmin (argmin.c) ranks the search space by and the tuner fits (see
- * data/profile-format.md for the formula in prose). A leaf: query.c and
- * argmin.c both use it, it uses neither. */
+/* model.c - the cost model of a workload: the opaque object with its
+ * numbers by name (the names and ranges are schema.c's), and its formula,
+ * which the query's argmin (argmin.c) ranks the search space by and the
+ * tuner fits (data/profile-format.md has it in prose). A leaf: query.c
+ * and argmin.c both use it, it uses neither. */
 #include "config.h"
 
-#include "internal.h"
+#include "schema.h"
 
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* ----------------------------------------------------------- the formula */
 
@@ -71,3 +74,120 @@ double at_model_predict(const at_model *m, const at_machine_costs *costs,
     return seconds;
 }
 
+
+/* ------------------------------------------------------------ the object */
+
+at_status at_model_new(at_model **out, at_error *err)
+{
+    AT_REQUIRE(out, err);
+    at_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return at__fail(err, AT_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < at__params_schema.n_fields; i++)
+        *(double *)at__field_at(m, &at__params_schema.fields[i]) =
+            at__params_schema.fields[i].min;
+    at__strlcpy(m->fitted, "1970-01-01T00:00:00Z", sizeof m->fitted);
+    *out = m;
+    return AT_OK;
+}
+
+void at_model_free(at_model *model)
+{
+    free(model);
+}
+
+void at_model_copy(at_model *to, const at_model *from)
+{
+    if (to && from)
+        *to = *from;
+}
+
+size_t at_model_param_count(void)
+{
+    return at__params_schema.n_fields;
+}
+
+const char *at_model_param_name(size_t index)
+{
+    return index < at__params_schema.n_fields
+               ? at__params_schema.fields[index].key
+               : NULL;
+}
+
+/* The row of a number of the model: a parameter, or the model's own. */
+static const at__field *number_named(const char *name)
+{
+    const at__object *objects[] = {&at__params_schema, &at__model_schema};
+    for (size_t o = 0; name && o < 2; o++)
+        for (size_t i = 0; i < objects[o]->n_fields; i++) {
+            const at__field *f = &objects[o]->fields[i];
+            if (f->type == AT_F_DOUBLE && strcmp(f->key, name) == 0)
+                return f;
+        }
+    return NULL;
+}
+
+static at_status unknown_number(const char *name, at_error *err)
+{
+    return at__fail(err, AT_ERR_ARG, "the model has no number '%s'",
+                    name ? name : "(null)");
+}
+
+at_status at_model_range(const char *name, double *min, double *max,
+                         at_error *err)
+{
+    AT_REQUIRE(min, err);
+    AT_REQUIRE(max, err);
+    const at__field *f = number_named(name);
+    if (!f)
+        return unknown_number(name, err);
+    *min = f->min;
+    *max = f->max;
+    return AT_OK;
+}
+
+at_status at_model_get(const at_model *model, const char *name,
+                       double *value, at_error *err)
+{
+    AT_REQUIRE(model, err);
+    AT_REQUIRE(value, err);
+    const at__field *f = number_named(name);
+    if (!f)
+        return unknown_number(name, err);
+    *value = *(const double *)at__field_at(model, f);
+    return AT_OK;
+}
+
+at_status at_model_set(at_model *model, const char *name, double value,
+                       at_error *err)
+{
+    AT_REQUIRE(model, err);
+    const at__field *f = number_named(name);
+    if (!f)
+        return unknown_number(name, err);
+    if (!isfinite(value) || value < f->min || value > f->max)
+        return at__fail(err, AT_ERR_ARG,
+                        "model '%s' must be from %g to %g, got %g", name,
+                        f->min, f->max, value);
+    *(double *)at__field_at(model, f) = value;
+    return AT_OK;
+}
+
+const char *at_model_fitted(const at_model *model)
+{
+    return model ? model->fitted : NULL;
+}
+
+at_status at_model_set_fitted(at_model *model, const char *utc,
+                              at_error *err)
+{
+    AT_REQUIRE(model, err);
+    AT_REQUIRE(utc, err);
+    if (!at__timestamp_valid(utc))
+        return at__fail(err, AT_ERR_ARG,
+                        "fitted must be a UTC time like "
+                        "2026-01-31T12:00:00Z, got '%s'",
+                        utc);
+    at__strlcpy(model->fitted, utc, sizeof model->fitted);
+    return AT_OK;
+}

@@ -73,6 +73,59 @@ const at_machine_profile *at_profile_find_machine(const at_profile *p,
     return NULL;
 }
 
+const at_machine *at_machine_profile_machine(const at_machine_profile *mp)
+{
+    return mp ? &mp->machine : NULL;
+}
+
+const at_machine_costs *at_machine_profile_costs(const at_machine_profile *mp)
+{
+    return mp && mp->has_costs ? &mp->costs : NULL;
+}
+
+size_t at_machine_profile_workload_count(const at_machine_profile *mp)
+{
+    return mp ? mp->n_workloads : 0;
+}
+
+const at_workload_profile *
+at_machine_profile_workload_at(const at_machine_profile *mp, size_t i)
+{
+    return mp && i < mp->n_workloads ? &mp->workloads[i] : NULL;
+}
+
+const char *at_workload_profile_name(const at_workload_profile *wp)
+{
+    return wp ? wp->name : NULL;
+}
+
+const at_model *at_workload_profile_model(const at_workload_profile *wp)
+{
+    return wp && wp->has_model ? &wp->model : NULL;
+}
+
+size_t at_workload_profile_entry_count(const at_workload_profile *wp)
+{
+    return wp ? wp->n_entries : 0;
+}
+
+const at_entry *at_workload_profile_entry_at(const at_workload_profile *wp,
+                                             size_t i)
+{
+    return wp && i < wp->n_entries ? &wp->entries[i] : NULL;
+}
+
+size_t at_workload_profile_sample_count(const at_workload_profile *wp)
+{
+    return wp ? wp->n_samples : 0;
+}
+
+const at_sample *at_workload_profile_sample_at(const at_workload_profile *wp,
+                                               size_t i)
+{
+    return wp && i < wp->n_samples ? &wp->samples[i] : NULL;
+}
+
 const at_workload_profile *
 at_machine_profile_workload(const at_machine_profile *mp, const char *name)
 {

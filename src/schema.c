@@ -104,7 +104,7 @@ static const at__field param_fields[] = {
     DBL("unpinned_spread", at_model, unpinned_spread, 0, 1, AT_F_REQUIRED),
     DBL("dispatch_s", at_model, dispatch_s, 0, 10, AT_F_REQUIRED),
 };
-static const at__object params_schema = {"params", ROWS(param_fields), 1};
+const at__object at__params_schema = {"params", ROWS(param_fields), 1};
 
 static const at__field model_fields[] = {
     {"form", AT_F_CONST, AT_F_REQUIRED, 0, 32, 0, 0, NULL, 0, NULL,
@@ -112,12 +112,12 @@ static const at__field model_fields[] = {
      "unknown model form"},
     TIME("fitted", at_model, fitted, AT_F_REQUIRED),
     DBL("error", at_model, error, 0, HUGE_VAL, AT_F_REQUIRED),
-    VIEW("params", params_schema),
+    VIEW("params", at__params_schema),
 };
-static const at__object model_schema = {"model", ROWS(model_fields), 0};
+const at__object at__model_schema = {"model", ROWS(model_fields), 0};
 
 static const at__field workload_fields[] = {
-    OBJ("model", at_workload_profile, model, model_schema,
+    OBJ("model", at_workload_profile, model, at__model_schema,
         offsetof(at_workload_profile, has_model), 0),
     LIST("entries", at_workload_profile, entries, n_entries, at_entry,
          at__entry_schema, 0),

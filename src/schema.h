@@ -73,6 +73,8 @@ extern const at__object at__profile_schema;
 /* Objects the loader checks beyond their fields. */
 extern const at__object at__machine_schema, at__entry_schema,
     at__sample_schema, at__workload_schema;
+/* The model, and its parameters (at_model_get and _set go by these). */
+extern const at__object at__model_schema, at__params_schema;
 
 /* Where field f's value of the object at `base` is. */
 static inline void *at__field_at(const void *base, const at__field *f)

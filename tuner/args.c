@@ -184,7 +184,7 @@ static int pick_machine(const cli_job *job, const at_profile *p,
                 job->machine, used[0] ? used : "(no profile)");
         return 1;
     }
-    *m = mp->machine;
+    *m = *at_machine_profile_machine(mp);
     return 0;
 }
 

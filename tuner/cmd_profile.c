@@ -46,15 +46,18 @@ static const char *ratio(double baseline, double best, char *buf, size_t n)
 static void show_workload(const at_workload_profile *w)
 {
     char a[16], b[16];
-    if (w->has_model)
-        printf("  %s model: %s, held-out error %.1f%%, fitted %s\n", w->name,
-               AT_MODEL_FORM, 100 * w->model.error, w->model.fitted);
-    for (size_t i = 0; i < w->n_entries; i++) {
-        const at_entry *e = &w->entries[i];
+    const char *name = at_workload_profile_name(w);
+    const at_model *model = at_workload_profile_model(w);
+    double error = 0;
+    if (model && at_model_get(model, "error", &error, NULL) == AT_OK)
+        printf("  %s model: %s, held-out error %.1f%%, fitted %s\n", name,
+               AT_MODEL_FORM, 100 * error, at_model_fitted(model));
+    for (size_t i = 0; i < at_workload_profile_entry_count(w); i++) {
+        const at_entry *e = at_workload_profile_entry_at(w, i);
         const at_config *c = &e->best;
         printf("  %-5s %8ld %6ld %10.4g %7d %-7s %7d %5d %5d %-5s %-5s "
                "%9s %9s\n",
-               w->name, e->size, e->items, e->seconds, c->workers,
+               name, e->size, e->items, e->seconds, c->workers,
                at_mode_name(c->mode), c->blas_threads, c->chunk_size,
                c->partitions, at_transport_name(c->transport),
                at_pin_name(c->pin),
@@ -65,7 +68,8 @@ static void show_workload(const at_workload_profile *w)
 
 static void show_machine(const at_machine_profile *mp)
 {
-    const at_machine *m = &mp->machine;
+    const at_machine *m = at_machine_profile_machine(mp);
+    const at_machine_costs *costs = at_machine_profile_costs(mp);
     printf("machine %s%s%s\n", m->fingerprint, m->host[0] ? "  host " : "",
            m->host);
     printf("  %s (%s), %d usable CPUs, %d cores, %d sockets, %d NUMA "
@@ -74,21 +78,22 @@ static void show_machine(const at_machine_profile *mp)
            m->numa_nodes);
     printf("  BLAS %s %s (%s, %s)\n", m->blas_vendor, m->blas_version,
            m->blas_corename, m->blas_threading);
-    if (mp->has_costs)
+    if (costs)
         printf("  costs: pipe %.3g us %.3g GB/s, shm %.3g us, thread %.3g "
                "us; start process %.3g us, thread %.3g us\n",
-               mp->costs.pipe.latency_us, mp->costs.pipe.gbytes_per_s,
-               mp->costs.shm.latency_us, mp->costs.thread.latency_us,
-               mp->costs.process_start_us, mp->costs.thread_start_us);
-    if (!mp->n_workloads) {
+               costs->pipe.latency_us, costs->pipe.gbytes_per_s,
+               costs->shm.latency_us, costs->thread.latency_us,
+               costs->process_start_us, costs->thread_start_us);
+    size_t n = at_machine_profile_workload_count(mp);
+    if (!n) {
         printf("  (nothing tuned)\n");
         return;
     }
     printf("  %-5s %8s %6s %10s %7s %-7s %7s %5s %5s %-5s %-5s %9s %9s\n",
            "work", "size", "items", "seconds", "workers", "mode", "threads",
            "chunk", "parts", "trans", "pin", "vs serial", "vs naive");
-    for (size_t w = 0; w < mp->n_workloads; w++)
-        show_workload(&mp->workloads[w]);
+    for (size_t w = 0; w < n; w++)
+        show_workload(at_machine_profile_workload_at(mp, w));
 }
 
 int cmd_show(int argc, char **argv)

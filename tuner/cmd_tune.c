@@ -165,9 +165,9 @@ static void utc_now(char *buf, size_t size)
  * sample otherwise). */
 typedef struct final_fit {
     int ok;
-    at_model model;
+    at_model *model;   /* owned; freed by final_fit_free */
     fit_problem pb;
-    at_model held;     /* fitted without the held-out samples */
+    at_model *held;    /* fitted without the held-out samples */
     at_sample *test;   /* the held-out samples */
     size_t n_test;
     double error;      /* held.predicting test, -1 if none */
@@ -270,13 +270,15 @@ static void resume_from(const char *path, const at_machine *m,
     }
     const at_workload_profile *wp = at_machine_profile_workload(
         at_profile_find_machine(p, m->fingerprint), name);
-    for (size_t i = 0; wp && i < wp->n_samples; i++) {
-        trial t = {.sample = wp->samples[i], .phase = PHASE_RESUMED};
+    size_t n = at_workload_profile_sample_count(wp);
+    for (size_t i = 0; i < n; i++) {
+        trial t = {.sample = *at_workload_profile_sample_at(wp, i),
+                   .phase = PHASE_RESUMED};
         trial_log_add(log, &t);
     }
     if (!quiet && wp)
-        fprintf(stderr, "autotune: resuming with %zu samples from %s\n",
-                wp->n_samples, path);
+        fprintf(stderr, "autotune: resuming with %zu samples from %s\n", n,
+                path);
     at_profile_free(p);
 }
 
@@ -391,12 +393,16 @@ static size_t hold_out(const trial_log *log, strategy strat,
  * that on its own samples. */
 static void fit_all(final_fit *f, const at_sample *all, size_t n)
 {
-    f->ok = n > 0 && fit_model(&f->pb, all, n, &f->model, NULL) == AT_OK;
+    char now[32];
+    f->ok = n > 0 && fit_model(&f->pb, all, n, f->model, NULL) == AT_OK;
     if (!f->ok)
         return;
-    f->model.error = f->error >= 0 ? f->error
-                                   : fit_error(&f->pb, &f->model, all, n);
-    utc_now(f->model.fitted, sizeof f->model.fitted);
+    double error = f->error >= 0 ? f->error
+                                 : fit_error(&f->pb, f->model, all, n);
+    utc_now(now, sizeof now);
+    /* an error too large for the profile is no model worth keeping */
+    f->ok = at_model_set(f->model, "error", error, NULL) == AT_OK &&
+            at_model_set_fitted(f->model, now, NULL) == AT_OK;
 }
 
 /* The check, then the model. Without memory there is no model: the
@@ -410,12 +416,13 @@ static void fit_final(const search *proto, strategy strat, final_fit *f)
     f->test = trial_samples_alloc(log);
     f->pb = search_problem(proto);
     f->error = -1;
-    if (all && train && f->test) {
+    if (all && train && f->test && at_model_new(&f->model, NULL) == AT_OK &&
+        at_model_new(&f->held, NULL) == AT_OK) {
         size_t n = trial_samples(log, all, PHASES_ALL);
         size_t nt = hold_out(log, strat, all, n, train, f);
         if (nt > 0 && f->n_test > 0 &&
-            fit_model(&f->pb, train, nt, &f->held, NULL) == AT_OK)
-            f->error = fit_error(&f->pb, &f->held, f->test, f->n_test);
+            fit_model(&f->pb, train, nt, f->held, NULL) == AT_OK)
+            f->error = fit_error(&f->pb, f->held, f->test, f->n_test);
         fit_all(f, all, n);
     }
     free(all);
@@ -482,7 +489,7 @@ static at_status build_profile(const tune_run *r, at_profile **out,
     if (s == AT_OK)
         s = add_entries(r, p, err);
     if (s == AT_OK && r->fit.ok)
-        s = at_profile_set_model(p, fp, name, &r->fit.model, err);
+        s = at_profile_set_model(p, fp, name, r->fit.model, err);
     if (s == AT_OK)
         s = add_samples(r, p, err);
     if (s != AT_OK) {
@@ -553,7 +560,7 @@ static void print_model_check(const final_fit *f)
         const at_sample *t = &f->test[i];
         char what[160];
         describe_config(&t->config, f->pb.kind, what, sizeof what);
-        double p = fit_predict(&f->pb, &f->held, t);
+        double p = fit_predict(&f->pb, f->held, t);
         printf("  %-52s %9.4f %9.4f %+6.1f%%\n", what, t->seconds, p,
                100 * (p - t->seconds) / t->seconds);
     }
@@ -570,10 +577,13 @@ static void print_model(const final_fit *f)
                AT_MODEL_FORM, 100 * f->error, f->n_test);
         if (at_verbose_enabled())
             print_model_check(f);
-    } else if (f->ok)
+    } else if (f->ok) {
+        double error = 0;
+        at_model_get(f->model, "error", &error, NULL);
         printf("\nmodel %s: nothing held out to check it on; error on the "
                "samples it was fitted on %.1f%%\n",
-               AT_MODEL_FORM, 100 * f->model.error);
+               AT_MODEL_FORM, 100 * error);
+    }
 }
 
 /* The report on stdout: each size's answer against the baselines, what
@@ -625,5 +635,7 @@ int cmd_tune(int argc, char **argv)
     }
     free(r.log.t);
     free(r.fit.test);
+    at_model_free(r.fit.model);
+    at_model_free(r.fit.held);
     return rc;
 }

@@ -44,11 +44,20 @@ static const struct {
     [P_EXPONENT] = {0, 0.5},  /* about the workload's nominal exponent */
 };
 
+/* The library's name of each fitted parameter. */
+static const char *const param_name[N_PARAMS] = {
+    [P_COMPUTE] = "compute_s",     [P_FRACTION] = "parallel_fraction",
+    [P_CONTENTION] = "contention", [P_OVERSUB] = "oversub",
+    [P_THREAD] = "thread_factor",  [P_SPREAD] = "unpinned_spread",
+    [P_DISPATCH] = "dispatch_s",   [P_EXPONENT] = "exponent",
+};
+
 typedef struct fit_data {
     const fit_problem *pb;
     const at_sample *s;
     size_t n;
-    size_t p; /* N_PARAMS, or N_PARAMS - 1 with the exponent fixed */
+    size_t p;        /* N_PARAMS, or N_PARAMS - 1 with the exponent fixed */
+    at_model *model; /* scratch: the model at the point being tried */
 } fit_data;
 
 static double logistic(double x)
@@ -56,26 +65,32 @@ static double logistic(double x)
     return 1.0 / (1.0 + exp(-x));
 }
 
-static at_model to_model(const fit_problem *pb, const gsl_vector *x)
+/* A parameter's value from its fitted coordinate: fractions through the
+ * logistic, the exponent as it is, the positive ones through exp. */
+static double from_coordinate(int j, double x)
 {
-    at_model m;
-    memset(&m, 0, sizeof m);
-    m.ref_size = pb->ref_size;
-    m.compute_s = exp(gsl_vector_get(x, P_COMPUTE));
-    m.parallel_fraction = logistic(gsl_vector_get(x, P_FRACTION));
-    m.contention = exp(gsl_vector_get(x, P_CONTENTION));
-    m.oversub = exp(gsl_vector_get(x, P_OVERSUB));
-    m.thread_factor = exp(gsl_vector_get(x, P_THREAD));
-    m.unpinned_spread = logistic(gsl_vector_get(x, P_SPREAD));
-    m.dispatch_s = fmin(exp(gsl_vector_get(x, P_DISPATCH)), 10);
-    m.exponent = pb->fit_exponent ? gsl_vector_get(x, P_EXPONENT)
-                                  : pb->exponent;
-    /* the profile's ranges */
-    m.exponent = fmin(fmax(m.exponent, 0), 4);
-    m.contention = fmin(m.contention, 100);
-    m.oversub = fmin(m.oversub, 100);
-    m.thread_factor = fmin(fmax(m.thread_factor, 0.01), 100);
-    return m;
+    if (j == P_FRACTION || j == P_SPREAD)
+        return logistic(x);
+    return j == P_EXPONENT ? x : exp(x);
+}
+
+/* Sets a parameter, held inside the range the profile accepts. */
+static void set_clamped(at_model *m, const char *name, double v)
+{
+    double lo, hi;
+    if (at_model_range(name, &lo, &hi, NULL) == AT_OK)
+        at_model_set(m, name, fmin(fmax(v, lo), hi), NULL);
+}
+
+static void to_model(const fit_problem *pb, const gsl_vector *x,
+                     at_model *m)
+{
+    set_clamped(m, "ref_size", pb->ref_size);
+    for (int j = 0; j < N_PARAMS; j++)
+        set_clamped(m, param_name[j],
+                    j == P_EXPONENT && !pb->fit_exponent
+                        ? pb->exponent
+                        : from_coordinate(j, gsl_vector_get(x, j)));
 }
 
 double fit_predict(const fit_problem *pb, const at_model *model,
@@ -88,9 +103,9 @@ double fit_predict(const fit_problem *pb, const at_model *model,
 static int residuals(const gsl_vector *x, void *params, gsl_vector *f)
 {
     const fit_data *d = params;
-    at_model m = to_model(d->pb, x);
+    to_model(d->pb, x, d->model);
     for (size_t i = 0; i < d->n; i++) {
-        double pred = fit_predict(d->pb, &m, &d->s[i]);
+        double pred = fit_predict(d->pb, d->model, &d->s[i]);
         gsl_vector_set(f, i, log(fmax(pred, 1e-300) / d->s[i].seconds));
     }
     size_t k = d->n;
@@ -139,7 +154,9 @@ at_status fit_model(const fit_problem *pb, const at_sample *s, size_t n,
     size_t p = pb->fit_exponent ? N_PARAMS : N_PARAMS - 1;
     if (n == 0)
         return tuner_error(err, AT_ERR_ARG, "no samples to fit the model on");
-    fit_data d = {pb, s, n, p};
+    fit_data d = {pb, s, n, p, NULL};
+    if (at_model_new(&d.model, err) != AT_OK)
+        return AT_ERR_NOMEM;
     gsl_multifit_nlinear_fdf fdf;
     memset(&fdf, 0, sizeof fdf);
     fdf.f = residuals;
@@ -164,8 +181,9 @@ at_status fit_model(const fit_problem *pb, const at_sample *s, size_t n,
     if (gsl_multifit_nlinear_init(x, &fdf, w) == GSL_SUCCESS)
         gsl_multifit_nlinear_driver(200, 1e-10, 1e-10, 0, NULL, NULL, &info,
                                     w);
-    *model = to_model(pb, gsl_multifit_nlinear_position(w));
+    to_model(pb, gsl_multifit_nlinear_position(w), model);
     gsl_set_error_handler(old);
+    at_model_free(d.model);
     gsl_multifit_nlinear_free(w);
     gsl_vector_free(x);
     return AT_OK;
@@ -183,6 +201,8 @@ double fit_error(const fit_problem *pb, const at_model *model,
     if (n == 0)
         return 0;
     double *e = malloc(n * sizeof *e);
+    if (!e)
+        return HUGE_VAL; /* no memory, no claim of accuracy */
     for (size_t i = 0; i < n; i++)
         e[i] = fabs(fit_predict(pb, model, &s[i]) - s[i].seconds) /
                s[i].seconds;

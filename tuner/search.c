@@ -357,10 +357,13 @@ static at_status add_predicted(search *s, candidate *cs, int *n, int max,
     double *pred = malloc(total * sizeof *pred);
     at_status st = smp && pred ? AT_OK : AT_ERR_NOMEM;
     size_t ns = st == AT_OK ? trial_samples(s->log, smp, PHASES_ALL) : 0;
-    at_model model;
-    if (ns > 0 && fit_model(&pb, smp, ns, &model, NULL) == AT_OK) {
+    at_model *model = NULL;
+    if (st == AT_OK)
+        st = at_model_new(&model, NULL);
+    if (ns > 0 && st == AT_OK &&
+        fit_model(&pb, smp, ns, model, NULL) == AT_OK) {
         for (size_t i = 0; i < total; i++)
-            pred[i] = at_model_predict(&model, s->costs, s->cpus, s->w->kind,
+            pred[i] = at_model_predict(model, s->costs, s->cpus, s->w->kind,
                                        s->size, s->items, &space[i]);
         for (int added = 0; added < k;) { /* selection of the next best */
             size_t best = total;
@@ -375,6 +378,7 @@ static at_status add_predicted(search *s, candidate *cs, int *n, int max,
                 added += add_candidate(cs, n, max, &space[best], -1);
         }
     }
+    at_model_free(model);
     free(smp);
     free(pred);
     return st;

@@ -126,10 +126,23 @@ static double time_query(const at_profile *p, const at_machine *m,
  * and an exp model as the tuner fits one on a single size: ref_size the
  * size tuned, exponent fixed at 1, no BLAS parallelism, the dispatch and
  * spread figures of data/profile-format.md. */
-static const at_model svd_model = {1000, 0.47, 2.9, 0.62, 0.04, 0.15, 1.12,
-                                   0.97, 2e-4, 0.041, "2026-11-20T10:30:00Z"};
-static const at_model exp_model = {1e7, 0.0156, 1, 0, 0.05, 0.3, 1.05, 0.3,
-                                   2.8e-4, 0.05, "2026-11-20T10:30:00Z"};
+static const double svd_params[] = {1000, 0.47, 2.9,  0.62, 0.04,
+                                    0.15, 1.12, 0.97, 2e-4};
+static const double exp_params[] = {1e7,  0.0156, 1,   0,     0.05,
+                                    0.3,  1.05,   0.3, 2.8e-4};
+
+/* A model from its parameters, in at_model_param_name's order. */
+static at_model *model_of(const double *params)
+{
+    at_model *m;
+    at_error err;
+    if (at_model_new(&m, &err))
+        die("model", &err);
+    for (size_t i = 0; i < at_model_param_count(); i++)
+        if (at_model_set(m, at_model_param_name(i), params[i], &err))
+            die("model", &err);
+    return m;
+}
 static const at_machine_costs example_costs = {{18.5, 1.9}, {9.2, 0},
                                                {1.1, 0}, 650, 35};
 
@@ -155,11 +168,14 @@ static at_profile *model_profile(int cpus, at_machine *m)
     strcpy(m->blas_corename, "Haswell");
     strcpy(m->blas_threading, "pthreads");
     at_machine_fingerprint(m); /* usable_cpus is part of the identity */
+    at_model *svd = model_of(svd_params), *exp = model_of(exp_params);
     if (at_profile_new(&p, &err) || at_profile_add_machine(p, m, &err) ||
         at_profile_set_costs(p, m->fingerprint, &example_costs, &err) ||
-        at_profile_set_model(p, m->fingerprint, "svd", &svd_model, &err) ||
-        at_profile_set_model(p, m->fingerprint, "exp", &exp_model, &err))
+        at_profile_set_model(p, m->fingerprint, "svd", svd, &err) ||
+        at_profile_set_model(p, m->fingerprint, "exp", exp, &err))
         die("model profile", &err);
+    at_model_free(svd);
+    at_model_free(exp);
     return p;
 }
 
@@ -346,7 +362,8 @@ int main(void)
              src ? src : ".");
     if (at_profile_load(mpath, &model, &err) != AT_OK)
         die("load model example", &err);
-    at_machine vm = at_profile_machine_at(model, 0)->machine;
+    at_machine vm =
+        *at_machine_profile_machine(at_profile_machine_at(model, 0));
     long msize[1] = {1500}, mitems[1] = {16};
     double modelq = time_query(model, &vm, "svd", msize, mitems, 1, 20000,
                                AT_SOURCE_MODEL);

@@ -14,7 +14,7 @@ static at_config cfg = {.workers = 2, .mode = AT_MODE_PROCESS,
                         .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE};
 static at_machine mach;
 static at_entry entry;
-static at_model model;
+static at_model *model;
 static at_sample sample;
 static at_machine_costs costs;
 static at_query_result result;
@@ -70,6 +70,12 @@ CALL(pool_run_pool, at_pool_run(NULL, &job, NULL, err))
 CALL(buffer_alloc, at_buffer_alloc(16, NULL, err))
 CALL(profile_find, at_profile_find(NULL, 10, err))
 CALL(user_path, at_profile_user_path(NULL, 10, err))
+CALL(model_new, at_model_new(NULL, err))
+CALL(model_get, at_model_get(NULL, "error", (double *)&ptr, err))
+CALL(model_get_value, at_model_get(model, "error", NULL, err))
+CALL(model_set, at_model_set(NULL, "error", 0, err))
+CALL(model_range, at_model_range("error", NULL, (double *)&ptr, err))
+CALL(model_set_fitted, at_model_set_fitted(model, NULL, err))
 
 static void test_null_objects(void **state)
 {
@@ -120,8 +126,15 @@ static void test_null_objects(void **state)
         {buffer_alloc, "at_buffer_alloc: data is NULL"},
         {profile_find, "at_profile_find: buf is NULL"},
         {user_path, "at_profile_user_path: buf is NULL"},
+        {model_new, "at_model_new: out is NULL"},
+        {model_get, "at_model_get: model is NULL"},
+        {model_get_value, "at_model_get: value is NULL"},
+        {model_set, "at_model_set: model is NULL"},
+        {model_range, "at_model_range: min is NULL"},
+        {model_set_fitted, "at_model_set_fitted: utc is NULL"},
     };
     assert_at_ok(at_profile_new(&prof, NULL), NULL);
+    assert_at_ok(at_model_new(&model, NULL), NULL);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         at_error err;
         memset(&err, 0, sizeof err);
@@ -131,6 +144,8 @@ static void test_null_objects(void **state)
         assert_int_equal(cases[i].call(NULL), AT_ERR_ARG); /* err optional */
     }
     at_profile_free(prof);
+    at_model_free(model);
+    model = NULL;
 }
 
 /* Functions that cannot fail answer NULL with their empty value. */
@@ -146,8 +161,24 @@ static void test_null_values(void **state)
     assert_true(at_pool_start_seconds(NULL) == 0);
     assert_true(at_model_predict(NULL, NULL, 2, AT_KIND_BATCH, 10, 10, &cfg) <
                 0);
-    assert_true(at_model_predict(&model, NULL, 2, AT_KIND_BATCH, 10, 10,
+    assert_at_ok(at_model_new(&model, NULL), NULL);
+    assert_true(at_model_predict(model, NULL, 2, AT_KIND_BATCH, 10, 10,
                                  NULL) < 0);
+    at_model_free(model);
+    at_model_free(NULL);
+    at_model_copy(NULL, NULL);
+    assert_null(at_model_fitted(NULL));
+    assert_null(at_model_param_name(at_model_param_count()));
+    assert_null(at_machine_profile_machine(NULL));
+    assert_null(at_machine_profile_costs(NULL));
+    assert_int_equal(at_machine_profile_workload_count(NULL), 0);
+    assert_null(at_machine_profile_workload_at(NULL, 0));
+    assert_null(at_workload_profile_name(NULL));
+    assert_null(at_workload_profile_model(NULL));
+    assert_int_equal(at_workload_profile_entry_count(NULL), 0);
+    assert_null(at_workload_profile_entry_at(NULL, 0));
+    assert_int_equal(at_workload_profile_sample_count(NULL), 0);
+    assert_null(at_workload_profile_sample_at(NULL, 0));
     assert_int_equal(at_profile_machine_count(NULL), 0);
     assert_null(at_profile_machine_at(NULL, 0));
     assert_null(at_profile_find_machine(NULL, "f"));

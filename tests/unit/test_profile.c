@@ -4,6 +4,8 @@
 
 #include "testutil.h"
 
+#include "internal.h" /* struct at_model: models built field by field */
+
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -33,7 +35,7 @@ static at_machine machine_of(const at_profile *p, const char *fp)
 {
     const at_machine_profile *mp = at_profile_find_machine(p, fp);
     assert_non_null(mp);
-    return mp->machine;
+    return *at_machine_profile_machine(mp);
 }
 
 /* ------------------------------------------------------------- basics */
@@ -360,9 +362,11 @@ static double seconds_of(const at_profile *p, long size, long items)
 {
     const at_workload_profile *w = at_machine_profile_workload(
         at_profile_find_machine(p, FP_VM), "svd");
-    for (size_t i = 0; w && i < w->n_entries; i++)
-        if (w->entries[i].size == size && w->entries[i].items == items)
-            return w->entries[i].seconds;
+    for (size_t i = 0; i < at_workload_profile_entry_count(w); i++) {
+        const at_entry *e = at_workload_profile_entry_at(w, i);
+        if (e->size == size && e->items == items)
+            return e->seconds;
+    }
     return -1;
 }
 
@@ -397,7 +401,8 @@ static void test_merge_machines_by_fingerprint(void **state)
     assert_at_ok(at_profile_merge(a, b, &err), &err);
     assert_int_equal(at_profile_machine_count(a), 3);
     const at_machine_profile *vm = at_profile_find_machine(a, FP_VM);
-    assert_int_equal(vm->n_workloads, 4); /* svd, inv, gemm, exp */
+    /* svd, inv, gemm, exp */
+    assert_int_equal(at_machine_profile_workload_count(vm), 4);
     /* cluster's svd entry for the VM has the same key and is no newer */
     assert_true(seconds_of(a, 1000, 16) == 3.91);
     /* merging the same profile again changes nothing */
@@ -568,6 +573,56 @@ static void test_query_reasons(void **state)
                             cases[i].text);
     }
     at_profile_free(model);
+}
+
+/* The model's numbers go by the schema's names and ranges. */
+static void test_model_by_name(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+        "ref_size",   "compute_s", "exponent",      "parallel_fraction",
+        "contention", "oversub",   "thread_factor", "unpinned_spread",
+        "dispatch_s"};
+    assert_int_equal(at_model_param_count(), 9);
+    for (size_t i = 0; i < 9; i++)
+        assert_string_equal(at_model_param_name(i), names[i]);
+    static const struct {
+        const char *name;
+        double value;
+        at_status status;
+        const char *message;
+    } cases[] = {
+        {"exponent", 2.5, AT_OK, ""},
+        {"error", 0.04, AT_OK, ""},
+        {"exponent", 4.5, AT_ERR_ARG, "model 'exponent' must be from 0 to 4, "
+                                      "got 4.5"},
+        {"parallel_fraction", -0.1, AT_ERR_ARG,
+         "model 'parallel_fraction' must be from 0 to 1, got -0.1"},
+        {"compute_s", HUGE_VAL, AT_ERR_ARG,
+         "model 'compute_s' must be from 0 to inf, got inf"},
+        {"speed", 1, AT_ERR_ARG, "the model has no number 'speed'"},
+        {"fitted", 1, AT_ERR_ARG, "the model has no number 'fitted'"},
+    };
+    at_model *m;
+    assert_at_ok(at_model_new(&m, NULL), NULL);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        at_error err = {0};
+        double before = -1, after = -1;
+        at_model_get(m, cases[i].name, &before, NULL);
+        assert_int_equal(at_model_set(m, cases[i].name, cases[i].value, &err),
+                         cases[i].status);
+        assert_string_equal(err.message, cases[i].message);
+        at_model_get(m, cases[i].name, &after, NULL);
+        assert_true(after == (cases[i].status ? before : cases[i].value));
+    }
+    double lo, hi;
+    assert_at_ok(at_model_range("thread_factor", &lo, &hi, NULL), NULL);
+    assert_true(lo == 0.01 && hi == 100);
+    assert_string_equal(at_model_fitted(m), "1970-01-01T00:00:00Z");
+    assert_int_equal(at_model_set_fitted(m, "yesterday", NULL), AT_ERR_ARG);
+    assert_at_ok(at_model_set_fitted(m, "2026-11-21T10:00:00Z", NULL), NULL);
+    assert_string_equal(at_model_fitted(m), "2026-11-21T10:00:00Z");
+    at_model_free(m);
 }
 
 /* The exact-entry lookup is a binary search: check it against every
@@ -790,6 +845,7 @@ int main(void)
         cmocka_unit_test(test_merge_into_file_concurrently),
         cmocka_unit_test(test_query_sources),
         cmocka_unit_test(test_query_reasons),
+        cmocka_unit_test(test_model_by_name),
         cmocka_unit_test(test_query_finds_every_entry),
         cmocka_unit_test(test_fallback_table),
         cmocka_unit_test(test_space_constraints),

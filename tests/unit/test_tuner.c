@@ -9,6 +9,8 @@
 
 #include "search.h"
 
+#include "internal.h" /* struct at_model: true models built by hand */
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
