@@ -107,8 +107,9 @@ typedef struct at_machine {
     char blas_vendor[32];
     char blas_version[32];
     char blas_corename[32];
-    char blas_threading[16]; /* "pthreads", "openmp", "sequential", "unknown" */
-    int blas_max_threads;    /* not part of the fingerprint */
+    char blas_threading
+        [16];             /* "pthreads", "openmp", "sequential", "unknown" */
+    int blas_max_threads; /* not part of the fingerprint */
     char hardware[AT_FINGERPRINT_LEN + 1]; /* hash of the CPU fields only */
 } at_machine;
 
@@ -163,16 +164,19 @@ at_status at_blas_set_threads(int threads, at_error *err);
 /* ------------------------------------------------------------ the knobs */
 
 typedef enum at_mode { AT_MODE_PROCESS, AT_MODE_THREAD } at_mode;
-typedef enum at_transport { AT_TRANSPORT_PIPE, AT_TRANSPORT_SHM } at_transport;
+typedef enum at_transport {
+    AT_TRANSPORT_PIPE,
+    AT_TRANSPORT_SHM
+} at_transport;
 typedef enum at_pin { AT_PIN_NONE, AT_PIN_CORES } at_pin;
 
 /* One parallel configuration of a job. */
 typedef struct at_config {
-    int workers;      /* 1 = run in the calling process */
+    int workers; /* 1 = run in the calling process */
     at_mode mode;
     int blas_threads; /* BLAS threads inside each worker */
     int chunk_size;   /* items (or vector partitions) per task message */
-    int partitions;   /* pieces a single vector is split into; 1 for batches */
+    int partitions; /* pieces a single vector is split into; 1 for batches */
     at_transport transport;
     at_pin pin;
 } at_config;
@@ -188,7 +192,8 @@ const char *at_transport_name(at_transport transport);
 const char *at_pin_name(at_pin pin);
 /* Parse the names above; AT_ERR_ARG for anything else. */
 at_status at_mode_parse(const char *name, at_mode *mode, at_error *err);
-at_status at_transport_parse(const char *name, at_transport *t, at_error *err);
+at_status at_transport_parse(const char *name, at_transport *t,
+                             at_error *err);
 at_status at_pin_parse(const char *name, at_pin *pin, at_error *err);
 
 /* Checks every field against the limits above. */
@@ -268,7 +273,8 @@ typedef struct at_entry {
     long items;
     double seconds; /* median wall time of `best` */
     double spread;  /* relative spread of that median (e.g. IQR/median) */
-    char measured[32]; /* UTC, "YYYY-MM-DDTHH:MM:SSZ"; the newest wins merges */
+    char measured
+        [32]; /* UTC, "YYYY-MM-DDTHH:MM:SSZ"; the newest wins merges */
     at_config best;
     at_baselines baselines;
 } at_entry;
@@ -305,8 +311,8 @@ at_status at_model_range(const char *name, double *min, double *max,
                          at_error *err);
 /* Any number of the model by name: a parameter, or "error" (held-out
  * median absolute relative error). Setting checks the profile's range. */
-at_status at_model_get(const at_model *model, const char *name,
-                       double *value, at_error *err);
+at_status at_model_get(const at_model *model, const char *name, double *value,
+                       at_error *err);
 at_status at_model_set(at_model *model, const char *name, double value,
                        at_error *err);
 /* When it was fitted, UTC "YYYY-MM-DDTHH:MM:SSZ". */
@@ -385,8 +391,8 @@ size_t at_workload_profile_entry_count(const at_workload_profile *wp);
 const at_entry *at_workload_profile_entry_at(const at_workload_profile *wp,
                                              size_t index);
 size_t at_workload_profile_sample_count(const at_workload_profile *wp);
-const at_sample *
-at_workload_profile_sample_at(const at_workload_profile *wp, size_t index);
+const at_sample *at_workload_profile_sample_at(const at_workload_profile *wp,
+                                               size_t index);
 
 /* Building (used by the tuner). Each copies its arguments. */
 /* Adds the machine, or updates its identity and host if present. */
@@ -410,10 +416,10 @@ at_status at_profile_add_sample(at_profile *profile, const char *fingerprint,
 
 /* Where a queried configuration came from. */
 typedef enum at_source {
-    AT_SOURCE_ENTRY,    /* an entry measured at exactly this size and items */
-    AT_SOURCE_MODEL,    /* the workload's fitted model, evaluated */
-    AT_SOURCE_NEAREST,  /* the entry nearest in size and items (no model) */
-    AT_SOURCE_FALLBACK  /* the documented rule: nothing for this workload */
+    AT_SOURCE_ENTRY,   /* an entry measured at exactly this size and items */
+    AT_SOURCE_MODEL,   /* the workload's fitted model, evaluated */
+    AT_SOURCE_NEAREST, /* the entry nearest in size and items (no model) */
+    AT_SOURCE_FALLBACK /* the documented rule: nothing for this workload */
 } at_source;
 
 const char *at_source_name(at_source source);
@@ -435,11 +441,13 @@ typedef struct at_query_result {
     const at_entry *entry;    /* the entry used (ENTRY, NEAREST), else NULL */
     char reason[256];         /* one line: which machine, why this source */
     at_match match;
-    char machine[AT_FINGERPRINT_LEN + 1]; /* the profile machine used, or "" */
+    char
+        machine[AT_FINGERPRINT_LEN + 1]; /* the profile machine used, or "" */
 } at_query_result;
 
 /* Query flags. */
-#define AT_QUERY_STRICT 1 /* only this exact machine's tuned answers: a
+#define AT_QUERY_STRICT                                                      \
+    1 /* only this exact machine's tuned answers: a
                              hardware-only match or the fallback rule fails
                              with AT_ERR_NOMATCH, its reason as message */
 
@@ -540,10 +548,10 @@ typedef struct at_job {
     void *out;        /* count x out_bytes */
     size_t in_bytes;  /* per item (batch) or per element (vector) */
     size_t out_bytes;
-    long count;       /* items (batch) or elements (vector) */
-    int chunk_size;   /* tasks (items or partitions) per message */
-    int partitions;   /* vector: pieces of the vector (batch: 1) */
-    double deadline;  /* seconds one chunk may take; 0 = no deadline */
+    long count;      /* items (batch) or elements (vector) */
+    int chunk_size;  /* tasks (items or partitions) per message */
+    int partitions;  /* vector: pieces of the vector (batch: 1) */
+    double deadline; /* seconds one chunk may take; 0 = no deadline */
 } at_job;
 #define AT_MAX_ARG_BYTES 4096
 

@@ -99,8 +99,8 @@ typedef struct job {
     long size, items;
     int top_workers; /* more would leave workers idle: not in the space */
     long part_limit; /* vectors: never more partitions than this */
-    double tasks, one, bytes; /* batch (and any single worker) */
-    double bw_bound[N_MODES]; /* bandwidth term, for the bounds */
+    double tasks, one, bytes;        /* batch (and any single worker) */
+    double bw_bound[N_MODES];        /* bandwidth term, for the bounds */
     double mratio[2 * MAX_MEXP + 1]; /* 2^(k (1 - e)), k = -6 .. 6 */
 } job;
 
@@ -175,8 +175,8 @@ static double per_task(const job *j, rate r, double one, int mode,
 }
 
 /* at_model_predict's seconds for chunk i of shape s, given per_task q. */
-static double seconds(const job *j, const shape *s, int i, int mode,
-                      double q, int dispatch)
+static double seconds(const job *j, const shape *s, int i, int mode, double q,
+                      int dispatch)
 {
     double sec = s->busiest[i] * q;
     if (s->w > 1 && j->costs) {
@@ -247,8 +247,8 @@ static void shape_init(const job *j, shape *s, int w, int mexp, double one)
     }
     for (int mode = 0; j->costs && mode < N_MODES; mode++)
         if (j->tc[mode]->gbytes_per_s > 0)
-            s->bw[mode] = s->tasks * s->bytes /
-                          (j->tc[mode]->gbytes_per_s * 1e9);
+            s->bw[mode] =
+                s->tasks * s->bytes / (j->tc[mode]->gbytes_per_s * 1e9);
     s->n_chunks = 0;
     for (long c = 1; c <= limit && c <= AT_MAX_CHUNK; c *= 2) {
         int i = s->n_chunks++;
@@ -275,8 +275,8 @@ static int first_thread(const job *j, const shape *s, int i, int pin,
     int lo = 1, hi = t_hi;
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
-        double q = per_task(j, rate_of(j, s->w, mid, pin), s->one, mode,
-                            s->w);
+        double q =
+            per_task(j, rate_of(j, s->w, mid, pin), s->one, mode, s->w);
         if (seconds(j, s, i, mode, q, 0) <= least)
             hi = mid;
         else
@@ -301,8 +301,8 @@ static void group(const job *j, const shape *s, int pin, int mode, int t_hi,
     for (int i = 0; i < n; i++) {
         if (seconds(j, s, i, mode, q, dispatch) != least)
             continue;
-        int t = dispatch ? t_hi
-                         : first_thread(j, s, i, pin, mode, t_hi, least);
+        int t =
+            dispatch ? t_hi : first_thread(j, s, i, pin, mode, t_hi, least);
         offer(b, least, (pos){s->w, t, pin, mode, s->mexp, s->chunk[i]});
     }
 }
@@ -358,8 +358,8 @@ static void serial(const job *j, best *b)
 {
     shape s;
     shape_init(j, &s, 1, 0, j->one);
-    double q = per_task(j, rate_of(j, 1, j->cpus, AT_PIN_NONE), j->one, PIPE,
-                        1);
+    double q =
+        per_task(j, rate_of(j, 1, j->cpus, AT_PIN_NONE), j->one, PIPE, 1);
     group(j, &s, AT_PIN_NONE, PIPE, j->cpus, 0, q, b);
 }
 
@@ -462,7 +462,8 @@ static block block_of(const job *j, int a, int b, const block *parent)
     if (parent && parent->b == b && parent->k == x.k)
         x.work = parent->work;
     else
-        x.work = vector ? vector_work(j, b, x.k) : ceil(j->tasks / b) * j->one;
+        x.work =
+            vector ? vector_work(j, b, x.k) : ceil(j->tasks / b) * j->one;
     x.bound = bound_of(j, x.work, x.unit, x.chunks);
     return x;
 }
@@ -483,10 +484,10 @@ static void vector_pool(const job *j, int w, best *b)
     pool_groups(j, &s, &pr, b);
     for (int k = 0; k <= top; k++) {
         if (k == star ||
-            !could_win(b,
-                       bound_of(j, work * j->mratio[k - star + MAX_MEXP],
-                                unit, w),
-                       w))
+            !could_win(
+                b,
+                bound_of(j, work * j->mratio[k - star + MAX_MEXP], unit, w),
+                w))
             continue;
         shape_init(j, &s, w, k, vector_one(j, (long)w << k));
         pool_groups(j, &s, &pr, b);
@@ -600,8 +601,8 @@ static void pools(const job *j, best *bst)
 static at_config config_at(const job *j, const pos *at)
 {
     if (at->w == 1)
-        return (at_config){1, AT_MODE_PROCESS, at->t, 1, 1,
-                           AT_TRANSPORT_SHM, (at_pin)at->pin};
+        return (at_config){1, AT_MODE_PROCESS,  at->t,          1,
+                           1, AT_TRANSPORT_SHM, (at_pin)at->pin};
     return (at_config){at->w,
                        at->mode == THREAD ? AT_MODE_THREAD : AT_MODE_PROCESS,
                        at->t,
@@ -677,8 +678,8 @@ static int tame(const job *j)
     const at_model *m = j->m;
     const long big = 1L << 40;
     if (!(within(m->ref_size, 1, DBL_MAX) &&
-          within(m->compute_s, 0, DBL_MAX) &&
-          within(m->exponent, 0, 4) && within(m->parallel_fraction, 0, 1) &&
+          within(m->compute_s, 0, DBL_MAX) && within(m->exponent, 0, 4) &&
+          within(m->parallel_fraction, 0, 1) &&
           within(m->contention, 0, 100) && within(m->oversub, 0, 100) &&
           within(m->thread_factor, 0.01, 100) &&
           within(m->unpinned_spread, 0, 1) && within(m->dispatch_s, 0, 10)))
@@ -694,8 +695,8 @@ static int tame(const job *j)
 static void job_init(job *j, const at_model *m, const at_machine_costs *costs,
                      int cpus, at_workload_kind kind, long size, long items)
 {
-    *j = (job){.m = m, .costs = costs, .kind = kind, .size = size,
-               .items = items};
+    *j = (job){
+        .m = m, .costs = costs, .kind = kind, .size = size, .items = items};
     j->cpus = cpus < 1 ? 1 : cpus;
     j->P = j->cpus;
     if (costs) {
@@ -741,8 +742,8 @@ int at__model_argmin(const at_model *model, const at_machine_costs *costs,
     if (!b.found) { /* every time NaN or infinite: the first configuration */
         b.at = (pos){1, 1, AT_PIN_NONE, PIPE, 0, 1};
         at_config c = config_at(&j, &b.at);
-        b.seconds = at_model_predict(model, costs, j.cpus, kind, size, items,
-                                     &c);
+        b.seconds =
+            at_model_predict(model, costs, j.cpus, kind, size, items, &c);
     }
     *best_config = config_at(&j, &b.at);
     *best_seconds = b.seconds;

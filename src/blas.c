@@ -92,7 +92,8 @@ static void describe_openblas(const found *f, at_blas_info *b)
 
 static void describe_blis(const found *f, at_blas_info *b)
 {
-    char *(*version)(void) = (char *(*)(void))sym(f, "bli_info_get_version_str");
+    char *(*version)(void) =
+        (char *(*)(void))sym(f, "bli_info_get_version_str");
     int (*omp)(void) = (int (*)(void))sym(f, "bli_info_get_enable_openmp");
     int (*pth)(void) = (int (*)(void))sym(f, "bli_info_get_enable_pthreads");
     int (*arch)(void) = (int (*)(void))sym(f, "bli_arch_query_id");
@@ -101,7 +102,9 @@ static void describe_blis(const found *f, at_blas_info *b)
         at__strlcpy(b->version, version(), sizeof b->version);
     if (omp && pth)
         at__strlcpy(b->threading,
-                    omp() ? "openmp" : pth() ? "pthreads" : "sequential",
+                    omp()   ? "openmp"
+                    : pth() ? "pthreads"
+                            : "sequential",
                     sizeof b->threading);
     if (arch && arch_name && arch_name(arch()))
         at__strlcpy(b->corename, arch_name(arch()), sizeof b->corename);
@@ -167,26 +170,38 @@ static const vendor vendors[] = {
      {"libopenblas", "libblas", "libscipy_openblas", NULL},
      {"", "scipy_", NULL},
      {"", "64_", "_64", NULL},
-     "openblas_get_num_threads", "openblas_set_num_threads",
-     get_int, set_int, describe_openblas},
+     "openblas_get_num_threads",
+     "openblas_set_num_threads",
+     get_int,
+     set_int,
+     describe_openblas},
     {"blis",
      {"libblis", "libblas", NULL},
      {"", NULL},
      {"", NULL},
-     "bli_thread_get_num_threads", "bli_thread_set_num_threads",
-     get_dim, set_dim, describe_blis},
+     "bli_thread_get_num_threads",
+     "bli_thread_set_num_threads",
+     get_dim,
+     set_dim,
+     describe_blis},
     {"mkl",
      {"libmkl_rt", "mkl_rt", "libblas", NULL},
      {"", NULL},
      {"", NULL},
-     "MKL_Get_Max_Threads", "MKL_Set_Num_Threads",
-     get_int, set_int, describe_mkl},
+     "MKL_Get_Max_Threads",
+     "MKL_Set_Num_Threads",
+     get_int,
+     set_int,
+     describe_mkl},
     {"flexiblas",
      {"libflexiblas", NULL},
      {"", NULL},
      {"", NULL},
-     "flexiblas_get_num_threads", "flexiblas_set_num_threads",
-     get_int, set_int, describe_flexiblas},
+     "flexiblas_get_num_threads",
+     "flexiblas_set_num_threads",
+     get_int,
+     set_int,
+     describe_flexiblas},
 };
 #define N_VENDORS (sizeof vendors / sizeof vendors[0])
 
@@ -196,7 +211,8 @@ static int resolve(const vendor *v, void *handle, found *f)
 {
     for (int p = 0; v->prefixes[p]; p++)
         for (int s = 0; v->suffixes[s]; s++) {
-            *f = (found){.vendor = v, .handle = handle,
+            *f = (found){.vendor = v,
+                         .handle = handle,
                          .prefix = v->prefixes[p],
                          .suffix = v->suffixes[s]};
             f->get = sym(f, v->get_name);

@@ -22,12 +22,14 @@ int at__lookup_name(const char *const *names, int count, const char *name)
 
 const char *at_mode_name(at_mode mode)
 {
-    return (unsigned)mode < COUNT(at__mode_names) ? at__mode_names[mode] : "?";
+    return (unsigned)mode < COUNT(at__mode_names) ? at__mode_names[mode]
+                                                  : "?";
 }
 
 const char *at_transport_name(at_transport t)
 {
-    return (unsigned)t < COUNT(at__transport_names) ? at__transport_names[t] : "?";
+    return (unsigned)t < COUNT(at__transport_names) ? at__transport_names[t]
+                                                    : "?";
 }
 
 const char *at_pin_name(at_pin pin)
@@ -57,8 +59,8 @@ at_status at_mode_parse(const char *name, at_mode *mode, at_error *err)
 {
     AT_REQUIRE(mode, err);
     int i;
-    at_status s = at__enum_parse(at__mode_names, COUNT(at__mode_names), "mode", name, &i,
-                             err);
+    at_status s = at__enum_parse(at__mode_names, COUNT(at__mode_names),
+                                 "mode", name, &i, err);
     if (s == AT_OK)
         *mode = (at_mode)i;
     return s;
@@ -68,8 +70,9 @@ at_status at_transport_parse(const char *name, at_transport *t, at_error *err)
 {
     AT_REQUIRE(t, err);
     int i;
-    at_status s = at__enum_parse(at__transport_names, COUNT(at__transport_names),
-                             "transport", name, &i, err);
+    at_status s =
+        at__enum_parse(at__transport_names, COUNT(at__transport_names),
+                       "transport", name, &i, err);
     if (s == AT_OK)
         *t = (at_transport)i;
     return s;
@@ -79,8 +82,8 @@ at_status at_pin_parse(const char *name, at_pin *pin, at_error *err)
 {
     AT_REQUIRE(pin, err);
     int i;
-    at_status s = at__enum_parse(at__pin_names, COUNT(at__pin_names), "pin", name, &i,
-                             err);
+    at_status s = at__enum_parse(at__pin_names, COUNT(at__pin_names), "pin",
+                                 name, &i, err);
     if (s == AT_OK)
         *pin = (at_pin)i;
     return s;
@@ -185,8 +188,8 @@ at_status at_worker_cpus(const at_config *config, int index,
     AT_REQUIRE(config, err);
     AT_REQUIRE(count, err);
     at_status s = check_worker(config, index, err);
-    if (s == AT_OK && ((max > 0 && !cpus) || max < 0 ||
-                       (allowed && n_allowed < 1)))
+    if (s == AT_OK &&
+        ((max > 0 && !cpus) || max < 0 || (allowed && n_allowed < 1)))
         s = at__fail(err, AT_ERR_ARG,
                      "at_worker_cpus: room for %d CPUs at cpus, or %d "
                      "allowed CPUs",

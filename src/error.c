@@ -96,8 +96,8 @@ char *at_error_format(const at_error *err, char *buf, size_t size)
     else if (err->line <= 0)
         snprintf(buf, size, "%s: %s", err->file, err->message);
     else
-        snprintf(buf, size, "%s:%d:%d: %s", err->file, err->line,
-                 err->column, err->message);
+        snprintf(buf, size, "%s:%d:%d: %s", err->file, err->line, err->column,
+                 err->message);
     return buf;
 }
 

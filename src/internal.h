@@ -18,11 +18,11 @@
 /* The NULL rule of the public functions, stated once: an argument the
  * caller must give is checked first, and its absence fails with
  * AT_ERR_ARG and "FUNCTION: ARGUMENT is NULL". */
-#define AT_REQUIRE(arg, err)                                                \
-    do {                                                                    \
-        if (!(arg))                                                         \
-            return at__fail((err), AT_ERR_ARG, "%s: %s is NULL", __func__,  \
-                            #arg);                                          \
+#define AT_REQUIRE(arg, err)                                                 \
+    do {                                                                     \
+        if (!(arg))                                                          \
+            return at__fail((err), AT_ERR_ARG, "%s: %s is NULL", __func__,   \
+                            #arg);                                           \
     } while (0)
 
 /* Fills *err (if not NULL) and returns code: `return at__fail(err, ...)`. */
@@ -30,8 +30,8 @@ at_status at__fail(at_error *err, at_status code, const char *fmt, ...)
     AT_PRINTF(3, 4);
 /* The same, with a file position and key (line/column 1-based or 0). */
 at_status at__fail_at(at_error *err, at_status code, const char *file,
-                      int line, int column, const char *key,
-                      const char *fmt, ...) AT_PRINTF(7, 8);
+                      int line, int column, const char *key, const char *fmt,
+                      ...) AT_PRINTF(7, 8);
 
 /* Keeps the first failure of a job that goes on after one (its workers
  * finish their chunks): sets *first and *err only while *first is AT_OK. */

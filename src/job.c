@@ -128,8 +128,8 @@ at_status at__check_job(const at_job *job, long *tasks, at_error *err)
 at_status at__job_layout(const at_job *job, at__job_view *v, at_error *err)
 {
     /* no shared buffer until the pool finds or stages one */
-    *v = (at__job_view){job, 0, 0, job->in, job->out, {-1, NULL, 0, -1},
-                        {-1, NULL, 0, -1}};
+    *v = (at__job_view){
+        job, 0, 0, job->in, job->out, {-1, NULL, 0, -1}, {-1, NULL, 0, -1}};
     at_status s = at__check_job(job, &v->tasks, err);
     if (s != AT_OK)
         return s;

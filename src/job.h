@@ -21,8 +21,8 @@
  * vector elements), so its data is one slice of the input and output. */
 typedef struct at__job_view {
     const at_job *job;
-    long tasks;  /* items, or partitions */
-    long chunks; /* ceil(tasks / chunk_size) */
+    long tasks;     /* items, or partitions */
+    long chunks;    /* ceil(tasks / chunk_size) */
     const char *in; /* what workers read: the caller's or staged input */
     char *out;      /* where the results go: the caller's or staged */
     at__shared in_buf, out_buf; /* shm: where in/out live (id -1: none) */

@@ -231,8 +231,8 @@ static void cpu_model_of(hwloc_topology_t topo, char *buf, size_t size)
     if (pkg)
         model = hwloc_obj_get_info_by_name(pkg, "CPUModel");
     if (!model)
-        model = hwloc_obj_get_info_by_name(hwloc_get_root_obj(topo),
-                                           "CPUModel");
+        model =
+            hwloc_obj_get_info_by_name(hwloc_get_root_obj(topo), "CPUModel");
     at__strlcpy(buf, model ? model : "unknown", size);
     tidy(buf);
 }

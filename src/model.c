@@ -38,8 +38,8 @@ double at_model_predict(const at_model *m, const at_machine_costs *costs,
     double P = cpus > 0 ? cpus : 1, w = cfg->workers, t = cfg->blas_threads;
     /* A vector job is a batch of `partitions` tasks of size/partitions. */
     double tasks = kind == AT_KIND_VECTOR ? cfg->partitions : (double)items;
-    double task_size = kind == AT_KIND_VECTOR ? (double)size / tasks
-                                              : (double)size;
+    double task_size =
+        kind == AT_KIND_VECTOR ? (double)size / tasks : (double)size;
     double bytes = kind == AT_KIND_VECTOR ? 2 * 8 * task_size
                                           : 2 * 8 * task_size * task_size;
     double one = m->compute_s * pow(task_size / m->ref_size, m->exponent);
@@ -73,7 +73,6 @@ double at_model_predict(const at_model *m, const at_machine_costs *costs,
         seconds += fmax(0, chunks - w) * m->dispatch_s;
     return seconds;
 }
-
 
 /* ------------------------------------------------------------ the object */
 
@@ -146,8 +145,8 @@ at_status at_model_range(const char *name, double *min, double *max,
     return AT_OK;
 }
 
-at_status at_model_get(const at_model *model, const char *name,
-                       double *value, at_error *err)
+at_status at_model_get(const at_model *model, const char *name, double *value,
+                       at_error *err)
 {
     AT_REQUIRE(model, err);
     AT_REQUIRE(value, err);
@@ -178,8 +177,7 @@ const char *at_model_fitted(const at_model *model)
     return model ? model->fitted : NULL;
 }
 
-at_status at_model_set_fitted(at_model *model, const char *utc,
-                              at_error *err)
+at_status at_model_set_fitted(at_model *model, const char *utc, at_error *err)
 {
     AT_REQUIRE(model, err);
     AT_REQUIRE(utc, err);

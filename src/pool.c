@@ -98,8 +98,8 @@ static at_status place_output(at_pool *pool, at__job_view *v, size_t size,
 /* Workers in separate memory with shm need the job's data in shared
  * memory: use the caller's buffers when they are shared, else copy
  * through staging. */
-static at_status place_data(at_pool *pool, at__job_view *v,
-                            double *transfer, at_error *err)
+static at_status place_data(at_pool *pool, at__job_view *v, double *transfer,
+                            at_error *err)
 {
     const at_job *job = v->job;
     if (!pool->backend->separate_memory ||

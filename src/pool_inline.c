@@ -35,10 +35,9 @@ static at_status inline_run(at_pool *pool, const at__job_view *v,
         at__task_units(v->job, v->tasks, first, n, &lo, &hi);
         int rc = 0;
         double t0 = at__now();
-        long bad = at__run_tasks(v->job, v->tasks, first, n,
-                                 v->in + (size_t)lo * v->job->in_bytes,
-                                 v->out + (size_t)lo * v->job->out_bytes,
-                                 &rc);
+        long bad = at__run_tasks(
+            v->job, v->tasks, first, n, v->in + (size_t)lo * v->job->in_bytes,
+            v->out + (size_t)lo * v->job->out_bytes, &rc);
         st->compute += at__now() - t0;
         st->messages++;
         if (bad >= 0) {

@@ -187,8 +187,8 @@ static void worker_map(worker_state *ws, int sock)
     int fd = recv_fd(sock, &m);
     if (fd < 0)
         _exit(70);
-    void *p = mmap(NULL, (size_t)m.b, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-                   0);
+    void *p =
+        mmap(NULL, (size_t)m.b, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     if (p == MAP_FAILED || ws->n_maps == MAX_MAPPED)
         _exit(71);
@@ -428,8 +428,8 @@ static void lost_worker(run_state *rs, int i, const char *fallback)
     at__describe_tasks(rs->v->job, w->first, w->n, what, sizeof what);
     replace(rs->pool, i, why, sizeof why);
     at__fail_first(&rs->status, rs->err, AT_ERR_WORKER,
-                   "worker %d (pid %d) %s while running %s", i, (int)pid,
-                   why, what);
+                   "worker %d (pid %d) %s while running %s", i, (int)pid, why,
+                   what);
     w->busy = 0;
     rs->done++;
 }
@@ -451,8 +451,7 @@ static void send_chunk(run_state *rs, int i)
     if (!bad && POOL_COPIES(rs->pool)) {
         size_t len = (size_t)(hi - lo) * v->job->in_bytes;
         double t0 = at__now();
-        bad = write_full(w->sock, v->in + (size_t)lo * v->job->in_bytes,
-                         len);
+        bad = write_full(w->sock, v->in + (size_t)lo * v->job->in_bytes, len);
         rs->st->transfer += at__now() - t0;
         rs->st->bytes_copied += (double)len;
     }
@@ -478,8 +477,8 @@ static void receive(run_state *rs, int i)
         at__task_units(job, rs->v->tasks, w->first, w->n, &lo, &hi);
         size_t len = (size_t)(hi - lo) * job->out_bytes;
         double t0 = at__now();
-        int bad = read_full(w->sock, rs->v->out + (size_t)lo * job->out_bytes,
-                            len);
+        int bad =
+            read_full(w->sock, rs->v->out + (size_t)lo * job->out_bytes, len);
         rs->st->transfer += at__now() - t0;
         rs->st->bytes_copied += (double)len;
         if (bad) {
@@ -493,8 +492,8 @@ static void receive(run_state *rs, int i)
         char what[64];
         at__describe_tasks(job, (long)m.c, 1, what, sizeof what);
         at__fail_first(&rs->status, rs->err, AT_ERR_WORKER,
-                  "%s failed in worker %d (pid %d): task returned %d", what,
-                  i, (int)w->pid, m.status);
+                       "%s failed in worker %d (pid %d): task returned %d",
+                       what, i, (int)w->pid, m.status);
     }
 }
 
@@ -519,10 +518,11 @@ static int enforce_deadlines(run_state *rs)
         pid_t pid = w->pid;
         at__describe_tasks(rs->v->job, w->first, w->n, what, sizeof what);
         replace(rs->pool, i, NULL, 0);
-        at__fail_first(&rs->status, rs->err, AT_ERR_TIMEOUT,
-                  "worker %d (pid %d) ran %s past the %g s deadline; killed "
-                  "and replaced",
-                  i, (int)pid, what, deadline);
+        at__fail_first(
+            &rs->status, rs->err, AT_ERR_TIMEOUT,
+            "worker %d (pid %d) ran %s past the %g s deadline; killed "
+            "and replaced",
+            i, (int)pid, what, deadline);
         w->busy = 0;
         rs->done++;
     }

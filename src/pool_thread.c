@@ -63,8 +63,8 @@ static void release(tshared *sh) /* with sh->mu held; unlocks */
 }
 
 /* Runs one chunk outside the lock; returns the failing task or -1. */
-static long run_chunk(tworker *me, const at__job_view *v, int copies,
-                      int *rc, double *copy_s)
+static long run_chunk(tworker *me, const at__job_view *v, int copies, int *rc,
+                      double *copy_s)
 {
     const at_job *job = v->job;
     long lo, hi;
@@ -212,10 +212,11 @@ static void check_workers(at_pool *pool, const at__job_view *v,
             continue;
         char what[64];
         at__describe_tasks(v->job, w->first, w->n, what, sizeof what);
-        at__fail_first(status, err, AT_ERR_TIMEOUT,
-               "worker thread %d ran %s past the %g s deadline; abandoned "
-               "and replaced",
-               i, what, deadline);
+        at__fail_first(
+            status, err, AT_ERR_TIMEOUT,
+            "worker thread %d ran %s past the %g s deadline; abandoned "
+            "and replaced",
+            i, what, deadline);
         abandon(pool, i);
     }
     if (pool->cancelled)
@@ -252,11 +253,10 @@ static at_status thread_run(at_pool *pool, const at__job_view *v,
         check_workers(pool, v, &status, err);
         if (sh->failed_task >= 0) {
             char what[64];
-            at__describe_tasks(v->job, sh->failed_task, 1, what,
-                               sizeof what);
+            at__describe_tasks(v->job, sh->failed_task, 1, what, sizeof what);
             at__fail_first(&status, err, AT_ERR_WORKER,
-                   "%s failed in worker thread %d: task returned %d", what,
-                   sh->failed_worker, sh->failed_rc);
+                           "%s failed in worker thread %d: task returned %d",
+                           what, sh->failed_worker, sh->failed_rc);
         }
         if (status != AT_OK)
             stop_dispatch(sh);

@@ -58,8 +58,7 @@ size_t at_profile_machine_count(const at_profile *p)
     return p ? p->n_machines : 0;
 }
 
-const at_machine_profile *at_profile_machine_at(const at_profile *p,
-                                                size_t i)
+const at_machine_profile *at_profile_machine_at(const at_profile *p, size_t i)
 {
     return p && i < p->n_machines ? &p->machines[i] : NULL;
 }

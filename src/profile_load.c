@@ -85,10 +85,9 @@ static const char *type_name(const yaml_node_t *n)
 static at_status expect(ctx *c, const yaml_node_t *n, yaml_node_type_t type,
                         const char *key)
 {
-    static const char *const wanted[] = {
-        [YAML_SCALAR_NODE] = "a scalar",
-        [YAML_SEQUENCE_NODE] = "a list",
-        [YAML_MAPPING_NODE] = "a mapping"};
+    static const char *const wanted[] = {[YAML_SCALAR_NODE] = "a scalar",
+                                         [YAML_SEQUENCE_NODE] = "a list",
+                                         [YAML_MAPPING_NODE] = "a mapping"};
     if (n->type == type)
         return AT_OK;
     return fail_node(c, n, key, "'%s' must be %s, not %s", key, wanted[type],
@@ -154,8 +153,8 @@ static at_status parse_double(ctx *c, const yaml_node_t *n, const char *key,
 
 /* ------------------------------------------------- reading by the schema */
 
-static at_status read_object(ctx *c, yaml_node_t *node,
-                             const at__object *o, void *base);
+static at_status read_object(ctx *c, yaml_node_t *node, const at__object *o,
+                             void *base);
 
 static at_status read_enum(ctx *c, yaml_node_t *v, const at__field *f,
                            void *dst)
@@ -179,8 +178,8 @@ static at_status read_string(ctx *c, yaml_node_t *v, const at__field *f,
         return s;
     if (!scalar(v)[0] || strlen(scalar(v)) >= f->size)
         return fail_node(c, v, f->key,
-                         "'%s' must be a text of 1 to %zu characters",
-                         f->key, f->size - 1);
+                         "'%s' must be a text of 1 to %zu characters", f->key,
+                         f->size - 1);
     at__strlcpy(dst, scalar(v), f->size);
     return AT_OK;
 }
@@ -213,10 +212,9 @@ static at_status read_const(ctx *c, yaml_node_t *v, const at__field *f)
                 AT_OK &&
             n == atol(f->konst))
             return AT_OK;
-        return fail_node(c, v, f->key,
-                         "%s '%s' (this library reads version %s)",
-                         f->konst_message, shown(v, buf, sizeof buf),
-                         f->konst);
+        return fail_node(
+            c, v, f->key, "%s '%s' (this library reads version %s)",
+            f->konst_message, shown(v, buf, sizeof buf), f->konst);
     }
     at__field as_text = *f;
     as_text.size = sizeof text;
@@ -246,8 +244,7 @@ static at_status read_field(ctx *c, yaml_node_t *v, const at__field *f,
         return AT_OK;
     case AT_F_LONG:
         return parse_long(c, v, f->key, (long)f->min, (long)f->max, dst);
-    case AT_F_DOUBLE:
-        return parse_double(c, v, f->key, f->min, f->max, dst);
+    case AT_F_DOUBLE: return parse_double(c, v, f->key, f->min, f->max, dst);
     case AT_F_STRING: return read_string(c, v, f, dst);
     case AT_F_TIME: return read_time(c, v, f, dst);
     case AT_F_ENUM: return read_enum(c, v, f, dst);
@@ -318,7 +315,8 @@ static at_status read_list(ctx *c, yaml_node_t *node, const at__field *f,
     at_status s = expect(c, node, YAML_SEQUENCE_NODE, f->key);
     if (s != AT_OK)
         return s;
-    size_t n = node->data.sequence.items.top - node->data.sequence.items.start;
+    size_t n =
+        node->data.sequence.items.top - node->data.sequence.items.start;
     char *items = n ? calloc(n, f->size) : NULL;
     if (n && !items)
         return at__fail(c->err, AT_ERR_NOMEM, "out of memory");
@@ -438,12 +436,12 @@ static at_status check_unique_entries(ctx *c, yaml_node_t *list,
     for (size_t i = 1; s == AT_OK && i < n; i++)
         if (keys[i].size == keys[i - 1].size &&
             keys[i].items == keys[i - 1].items)
-            s = fail_node(c, node_of(c, list->data.sequence.items
-                                            .start[keys[i].index]),
-                          "",
-                          "duplicate entry for size %ld, items %ld in "
-                          "workload '%s'",
-                          keys[i].size, keys[i].items, wp->name);
+            s = fail_node(
+                c, node_of(c, list->data.sequence.items.start[keys[i].index]),
+                "",
+                "duplicate entry for size %ld, items %ld in "
+                "workload '%s'",
+                keys[i].size, keys[i].items, wp->name);
     free(keys);
     return s;
 }
@@ -452,8 +450,8 @@ static at_status check_workload(ctx *c, yaml_node_t *node, void *base)
 {
     at_workload_profile *wp = base;
     yaml_node_t *entries = value_of(c, node, "entries");
-    at_status s = entries != node ? check_unique_entries(c, entries, wp)
-                                  : AT_OK;
+    at_status s =
+        entries != node ? check_unique_entries(c, entries, wp) : AT_OK;
     if (s == AT_OK)
         at__entries_sort(wp);
     return s;
@@ -486,7 +484,8 @@ static at_status check_machines(ctx *c, yaml_node_t *node, void *base)
                        p->machines[j].machine.fingerprint) == 0)
                 return fail_node(
                     c,
-                    value_of(c, node_of(c, list->data.sequence.items.start[i]),
+                    value_of(c,
+                             node_of(c, list->data.sequence.items.start[i]),
                              "fingerprint"),
                     "fingerprint", "duplicate machine fingerprint '%s'",
                     p->machines[i].machine.fingerprint);
@@ -505,13 +504,13 @@ static const struct {
     {&at__profile_schema, check_machines},
 };
 
-static at_status read_object(ctx *c, yaml_node_t *node,
-                             const at__object *o, void *base)
+static at_status read_object(ctx *c, yaml_node_t *node, const at__object *o,
+                             void *base)
 {
     set_absent(o, base);
     at_status s = read_fields(c, node, o, base);
-    for (size_t i = 0; s == AT_OK && i < sizeof object_checks /
-                                             sizeof object_checks[0];
+    for (size_t i = 0;
+         s == AT_OK && i < sizeof object_checks / sizeof object_checks[0];
          i++)
         if (object_checks[i].object == o)
             s = object_checks[i].check(c, node, base);
@@ -550,13 +549,11 @@ static at_status refuse_aliases(ctx *c)
              s == AT_OK && p < node->data.mapping.pairs.top; p++) {
             yaml_node_t *key = node_of(c, p->key);
             if (refs[p->key]++ || refs[p->value]++)
-                s = fail_node(c, key,
-                              key->type == YAML_SCALAR_NODE ? scalar(key)
-                                                            : "",
-                              "aliases are not allowed in a profile (the "
-                              "value of '%s' is one)",
-                              key->type == YAML_SCALAR_NODE ? scalar(key)
-                                                            : "?");
+                s = fail_node(
+                    c, key, key->type == YAML_SCALAR_NODE ? scalar(key) : "",
+                    "aliases are not allowed in a profile (the "
+                    "value of '%s' is one)",
+                    key->type == YAML_SCALAR_NODE ? scalar(key) : "?");
         }
     }
     free(refs);
@@ -673,8 +670,8 @@ at_status at_profile_load(const char *path, at_profile **out, at_error *err)
     for (;;) {
         if (len + 65536 > cap) {
             cap = cap ? cap * 2 : 65536 * 2;
-            char *grown = len + 65536 > MAX_PROFILE_BYTES ? NULL
-                                                          : realloc(buf, cap);
+            char *grown =
+                len + 65536 > MAX_PROFILE_BYTES ? NULL : realloc(buf, cap);
             if (!grown) {
                 s = at__fail_at(err, AT_ERR_IO, path, 0, 0, "",
                                 "too large for a profile (limit %ld MiB)",

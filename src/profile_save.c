@@ -61,9 +61,9 @@ static void text(out *o, const char *s)
 static void map_start(out *o, int flow)
 {
     yaml_event_t ev;
-    yaml_mapping_start_event_initialize(
-        &ev, NULL, NULL, 1,
-        flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
+    yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+                                        flow ? YAML_FLOW_MAPPING_STYLE
+                                             : YAML_BLOCK_MAPPING_STYLE);
     emit(o, &ev);
 }
 

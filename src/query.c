@@ -36,18 +36,25 @@ void at_fallback_config(at_workload_kind kind, long size, long items,
         return;
     if (cpus < 1)
         cpus = 1;
-    *c = (at_config){.workers = 1, .mode = AT_MODE_PROCESS,
-                     .blas_threads = cpus, .chunk_size = 1, .partitions = 1,
-                     .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE};
+    *c = (at_config){.workers = 1,
+                     .mode = AT_MODE_PROCESS,
+                     .blas_threads = cpus,
+                     .chunk_size = 1,
+                     .partitions = 1,
+                     .transport = AT_TRANSPORT_SHM,
+                     .pin = AT_PIN_NONE};
     if (kind == AT_KIND_VECTOR) {
         if (cpus == 1 || size < 2)
             return;
         /* one partition per worker and BLAS threads off: exp is not BLAS */
         int workers = size < cpus ? (int)size : cpus;
-        *c = (at_config){.workers = workers, .mode = AT_MODE_PROCESS,
-                         .blas_threads = 1, .chunk_size = 1,
+        *c = (at_config){.workers = workers,
+                         .mode = AT_MODE_PROCESS,
+                         .blas_threads = 1,
+                         .chunk_size = 1,
                          .partitions = workers,
-                         .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_CORES};
+                         .transport = AT_TRANSPORT_SHM,
+                         .pin = AT_PIN_CORES};
         return;
     }
     if (items < 2 || cpus == 1)
@@ -57,8 +64,9 @@ void at_fallback_config(at_workload_kind kind, long size, long items,
     c->workers = (int)(items < cpus ? items : cpus);
     c->blas_threads = cpus / c->workers;
     long chunk = items / (4L * c->workers);
-    c->chunk_size = chunk < 1 ? 1 : chunk > AT_MAX_CHUNK ? AT_MAX_CHUNK
-                                                         : (int)chunk;
+    c->chunk_size = chunk < 1              ? 1
+                    : chunk > AT_MAX_CHUNK ? AT_MAX_CHUNK
+                                           : (int)chunk;
     c->pin = AT_PIN_CORES;
 }
 
@@ -89,8 +97,8 @@ static const at_entry *exact_entry(const at_workload_profile *wp, long size,
 }
 
 /* Nearest in log size first (cost grows as a power of size), then items. */
-static const at_entry *nearest_entry(const at_workload_profile *wp,
-                                     long size, long items)
+static const at_entry *nearest_entry(const at_workload_profile *wp, long size,
+                                     long items)
 {
     const at_entry *best = NULL;
     double best_d = HUGE_VAL;
@@ -139,11 +147,11 @@ static int model_pick(const at_machine_profile *mp,
 
 /* The machine of the profile that answers for `me`: the same fingerprint,
  * else the same hardware (the same BLAS vendor first), else NULL. */
-static const at_machine_profile *match_machine(const at_profile *p,
-                                               const at_machine *me,
-                                               at_match *match)
+static const at_machine_profile *
+match_machine(const at_profile *p, const at_machine *me, at_match *match)
 {
-    const at_machine_profile *mp = at_profile_find_machine(p, me->fingerprint);
+    const at_machine_profile *mp =
+        at_profile_find_machine(p, me->fingerprint);
     *match = AT_MATCH_EXACT;
     if (mp)
         return mp;

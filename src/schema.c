@@ -10,33 +10,41 @@
 #include <math.h>
 #include <string.h>
 
-/* Row builders: key, where the value lives, range, flags. */
-#define NUM(t, key, st, m, lo, hi, fl)                                      \
-    {key, t, fl, offsetof(st, m), 0, lo, hi, NULL, 0, NULL, AT_F_NO_FLAG,   \
-     0, 0, NULL, NULL}
-#define INT(key, st, m, lo, hi, fl) NUM(AT_F_INT, key, st, m, lo, hi, fl)
-#define LONG(key, st, m, lo, hi, fl) NUM(AT_F_LONG, key, st, m, lo, hi, fl)
-#define DBL(key, st, m, lo, hi, fl) NUM(AT_F_DOUBLE, key, st, m, lo, hi, fl)
-#define STR(key, st, m, fl)                                                 \
-    {key, AT_F_STRING, fl, offsetof(st, m), sizeof(((st *)0)->m), 0, 0,     \
-     NULL, 0, NULL, AT_F_NO_FLAG, 0, 0, NULL, NULL}
-#define TIME(key, st, m, fl)                                                \
-    {key, AT_F_TIME, fl, offsetof(st, m), sizeof(((st *)0)->m), 0, 0, NULL, \
-     0, NULL, AT_F_NO_FLAG, 0, 0, NULL, NULL}
-#define ENUM(key, st, m, names)                                             \
-    {key, AT_F_ENUM, AT_F_REQUIRED, offsetof(st, m), 0, 0, 0, names, 2,     \
-     NULL, AT_F_NO_FLAG, 0, 0, NULL, NULL}
-#define OBJ(key, st, m, obj, flag, fl)                                      \
-    {key, AT_F_OBJECT, fl, offsetof(st, m), 0, 0, 0, NULL, 0, &obj, flag,   \
-     0, 0, NULL, NULL}
+/* Row builders: key, where the value lives, range, flags; every member
+ * not named is 0 (no names, no object, no constant). */
+// clang-format off
+#define NUM(t, k, st, m, lo, hi, fl)                                        \
+    {.key = k, .type = t, .flags = fl, .offset = offsetof(st, m),           \
+     .min = lo, .max = hi, .count_offset = AT_F_NO_FLAG}
+#define INT(k, st, m, lo, hi, fl) NUM(AT_F_INT, k, st, m, lo, hi, fl)
+#define LONG(k, st, m, lo, hi, fl) NUM(AT_F_LONG, k, st, m, lo, hi, fl)
+#define DBL(k, st, m, lo, hi, fl) NUM(AT_F_DOUBLE, k, st, m, lo, hi, fl)
+#define TEXT(t, k, st, m, fl)                                               \
+    {.key = k, .type = t, .flags = fl, .offset = offsetof(st, m),           \
+     .size = sizeof(((st *)0)->m), .count_offset = AT_F_NO_FLAG}
+#define STR(k, st, m, fl) TEXT(AT_F_STRING, k, st, m, fl)
+#define TIME(k, st, m, fl) TEXT(AT_F_TIME, k, st, m, fl)
+#define ENUM(k, st, m, table)                                               \
+    {.key = k, .type = AT_F_ENUM, .flags = AT_F_REQUIRED,                   \
+     .offset = offsetof(st, m), .names = table, .n_names = 2,               \
+     .count_offset = AT_F_NO_FLAG}
+#define OBJ(k, st, m, obj, flag, fl)                                        \
+    {.key = k, .type = AT_F_OBJECT, .flags = fl, .offset = offsetof(st, m), \
+     .object = &obj, .count_offset = flag}
 /* An object whose fields are the enclosing struct's own (cpu and blas of
  * at_machine, params of at_model): a view at offset 0. */
-#define VIEW(key, obj)                                                      \
-    {key, AT_F_OBJECT, AT_F_REQUIRED, 0, 0, 0, 0, NULL, 0, &obj,            \
-     AT_F_NO_FLAG, 0, 0, NULL, NULL}
-#define LIST(key, st, m, count, elem, obj, fl)                              \
-    {key, AT_F_LIST, fl, offsetof(st, m), sizeof(elem), 0, 0, NULL, 0,      \
-     &obj, offsetof(st, count), 0, 0, NULL, NULL}
+#define VIEW(k, obj)                                                        \
+    {.key = k, .type = AT_F_OBJECT, .flags = AT_F_REQUIRED,                 \
+     .object = &obj, .count_offset = AT_F_NO_FLAG}
+#define LIST(k, st, m, count, elem, obj, fl)                                \
+    {.key = k, .type = AT_F_LIST, .flags = fl, .offset = offsetof(st, m),   \
+     .size = sizeof(elem), .object = &obj,                                  \
+     .count_offset = offsetof(st, count)}
+#define CONST(k, value, lo, hi, message)                                    \
+    {.key = k, .type = AT_F_CONST, .flags = AT_F_REQUIRED, .min = lo,       \
+     .max = hi, .count_offset = AT_F_NO_FLAG, .konst = value,               \
+     .konst_message = message}
+// clang-format on
 #define ROWS(t) t, sizeof(t) / sizeof((t)[0])
 
 #define BIG 1e12
@@ -58,7 +66,7 @@ static const at__object best_schema = {"best", ROWS(config_fields), 1};
 static const at__object config_schema = {"config", ROWS(config_fields), 1};
 
 /* A baseline below 0 was not measured: the loader's -1, never written. */
-#define BASELINE(m)                                                         \
+#define BASELINE(m)                                                          \
     DBL(#m, at_baselines, m, 0, HUGE_VAL, AT_F_ABSENT_BELOW_MIN)
 static const at__field baseline_fields[] = {
     BASELINE(serial_default),
@@ -76,8 +84,7 @@ static const at__field entry_fields[] = {
     DBL("spread", at_entry, spread, 0, HUGE_VAL, AT_F_REQUIRED),
     TIME("measured", at_entry, measured, AT_F_REQUIRED),
     OBJ("best", at_entry, best, best_schema, AT_F_NO_FLAG, AT_F_REQUIRED),
-    OBJ("baselines", at_entry, baselines, baselines_schema, AT_F_NO_FLAG,
-        0),
+    OBJ("baselines", at_entry, baselines, baselines_schema, AT_F_NO_FLAG, 0),
 };
 const at__object at__entry_schema = {"entry", ROWS(entry_fields), 1};
 
@@ -107,9 +114,8 @@ static const at__field param_fields[] = {
 const at__object at__params_schema = {"params", ROWS(param_fields), 1};
 
 static const at__field model_fields[] = {
-    {"form", AT_F_CONST, AT_F_REQUIRED, 0, 32, 0, 0, NULL, 0, NULL,
-     AT_F_NO_FLAG, 0, 0, AT_MODEL_FORM,
-     "unknown model form"},
+    /* a text constant (no range): checked as a text, then compared */
+    CONST("form", AT_MODEL_FORM, 0, 0, "unknown model form"),
     TIME("fitted", at_model, fitted, AT_F_REQUIRED),
     DBL("error", at_model, error, 0, HUGE_VAL, AT_F_REQUIRED),
     VIEW("params", at__params_schema),
@@ -124,8 +130,7 @@ static const at__field workload_fields[] = {
     LIST("samples", at_workload_profile, samples, n_samples, at_sample,
          at__sample_schema, 0),
 };
-const at__object at__workload_schema = {"workload", ROWS(workload_fields),
-                                        0};
+const at__object at__workload_schema = {"workload", ROWS(workload_fields), 0};
 
 static const at__field transport_fields[] = {
     DBL("latency_us", at_transport_cost, latency_us, 0, HUGE_VAL,
@@ -183,18 +188,21 @@ static const at__field machine_fields[] = {
         AT_F_REQUIRED),
     OBJ("costs", at_machine_profile, costs, costs_schema,
         offsetof(at_machine_profile, has_costs), 0),
-    {"workloads", AT_F_MAP, 0, offsetof(at_machine_profile, workloads),
-     sizeof(at_workload_profile), 0, 0, NULL, 0, &at__workload_schema,
-     offsetof(at_machine_profile, n_workloads),
-     offsetof(at_workload_profile, name),
-     sizeof(((at_workload_profile *)0)->name), NULL, NULL},
+    {.key = "workloads",
+     .type = AT_F_MAP,
+     .offset = offsetof(at_machine_profile, workloads),
+     .size = sizeof(at_workload_profile),
+     .object = &at__workload_schema,
+     .count_offset = offsetof(at_machine_profile, n_workloads),
+     .name_offset = offsetof(at_workload_profile, name),
+     .name_size = sizeof(((at_workload_profile *)0)->name)},
 };
 const at__object at__machine_schema = {"machine", ROWS(machine_fields), 0};
 
 static const at__field profile_fields[] = {
-    {"autotune_profile", AT_F_CONST, AT_F_REQUIRED, 0, 0, 1, 1000000, NULL,
-     0, NULL, AT_F_NO_FLAG, 0, 0, "1",
-     "unsupported profile format version"},
+    /* a number constant: anything else is another version */
+    CONST("autotune_profile", "1", 1, 1000000,
+          "unsupported profile format version"),
     LIST("machines", at_profile, machines, n_machines, at_machine_profile,
          at__machine_schema, AT_F_REQUIRED),
 };

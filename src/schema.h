@@ -34,7 +34,8 @@ typedef enum at__ftype {
 
 /* Flags of a field. */
 #define AT_F_REQUIRED 1u /* a missing key is an error */
-#define AT_F_ABSENT_BELOW_MIN 2u /* a number below min means "absent": the
+#define AT_F_ABSENT_BELOW_MIN                                                \
+    2u /* a number below min means "absent": the
                                     loader stores min - 1 for a missing
                                     key, and it is never written */
 
@@ -47,8 +48,8 @@ typedef struct at__field {
     at__ftype type;
     unsigned flags;
     size_t offset;
-    size_t size;     /* STRING: buffer; LIST, MAP: element */
-    double min, max; /* INT, LONG, DOUBLE; CONST numbers */
+    size_t size;              /* STRING: buffer; LIST, MAP: element */
+    double min, max;          /* INT, LONG, DOUBLE; CONST numbers */
     const char *const *names; /* ENUM */
     int n_names;
     const struct at__object *object; /* OBJECT, LIST, MAP */
@@ -56,7 +57,7 @@ typedef struct at__field {
                             flag set when present, or AT_F_NO_FLAG */
     size_t name_offset;  /* MAP: the element's name (char[name_size]) */
     size_t name_size;
-    const char *konst;   /* CONST: the one value, as written */
+    const char *konst;         /* CONST: the one value, as written */
     const char *konst_message; /* CONST: what another value is ("unknown
                                   model form") */
 } at__field;

@@ -41,8 +41,8 @@ static void vary_partitions(sink *s, at_config c, long size)
 
 /* Mode, transport and pinning for a pool of c.workers > 1. Thread workers
  * share memory, so their transport is always shm. */
-static void vary_pool(sink *s, at_config c, at_workload_kind kind,
-                      long size, long items)
+static void vary_pool(sink *s, at_config c, at_workload_kind kind, long size,
+                      long items)
 {
     static const at_pin pins[] = {AT_PIN_NONE, AT_PIN_CORES};
     for (int p = 0; p < 2; p++) {
@@ -69,8 +69,8 @@ static void vary_pool(sink *s, at_config c, at_workload_kind kind,
  * only BLAS threads and pinning matter. */
 static void vary_serial(sink *s, int threads)
 {
-    at_config c = {1, AT_MODE_PROCESS, threads, 1, 1, AT_TRANSPORT_SHM,
-                   AT_PIN_NONE};
+    at_config c = {1, AT_MODE_PROCESS,  threads,    1,
+                   1, AT_TRANSPORT_SHM, AT_PIN_NONE};
     put(s, &c);
     c.pin = AT_PIN_CORES;
     put(s, &c);
@@ -85,8 +85,8 @@ static void vary_workers(sink *s, at_workload_kind kind, long size,
     }
     if (workers > (kind == AT_KIND_BATCH ? items : size))
         return; /* idle workers: never better than fewer */
-    at_config c = {workers, AT_MODE_PROCESS, threads, 1, 1,
-                   AT_TRANSPORT_PIPE, AT_PIN_NONE};
+    at_config c = {workers, AT_MODE_PROCESS,   threads,    1,
+                   1,       AT_TRANSPORT_PIPE, AT_PIN_NONE};
     vary_pool(s, c, kind, size, items);
 }
 

@@ -24,7 +24,8 @@ int cli_usage_error(const char *fmt, ...)
 int cli_report(const at_error *err)
 {
     char line[1024];
-    fprintf(stderr, "autotune: %s\n", at_error_format(err, line, sizeof line));
+    fprintf(stderr, "autotune: %s\n",
+            at_error_format(err, line, sizeof line));
     return 1;
 }
 
@@ -85,8 +86,7 @@ int cli_job_option(int c, const char *arg, cli_job *job)
                    ? -1
                    : 1;
     case 'i':
-        return cli_parse_long("--items", arg, 1, 1000000000000L,
-                              &job->items)
+        return cli_parse_long("--items", arg, 1, 1000000000000L, &job->items)
                    ? -1
                    : 1;
     case 'p': job->profile = arg; return 1;
@@ -141,8 +141,7 @@ int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
 int cli_parse_job(int argc, char **argv, const char *cmd, const char *usage,
                   cli_job *job)
 {
-    static const struct option opts[] = {CLI_JOB_OPTIONS,
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {CLI_JOB_OPTIONS, {NULL, 0, NULL, 0}};
     memset(job, 0, sizeof *job);
     int rc = cli_parse(argc, argv, cmd, usage, opts, job, NULL, NULL);
     return rc ? rc : cli_job_check(argc, argv, cmd, job);
@@ -179,8 +178,9 @@ static int pick_machine(const cli_job *job, const at_profile *p,
     const at_machine_profile *mp =
         p ? at_profile_find_machine(p, job->machine) : NULL;
     if (!mp) {
-        fprintf(stderr, "autotune: --machine: no machine with fingerprint "
-                        "'%s' in %s\n",
+        fprintf(stderr,
+                "autotune: --machine: no machine with fingerprint "
+                "'%s' in %s\n",
                 job->machine, used[0] ? used : "(no profile)");
         return 1;
     }
@@ -189,7 +189,7 @@ static int pick_machine(const cli_job *job, const at_profile *p,
 }
 
 int cli_resolve(cli_job *job, at_query_result *r, char *used,
-                   size_t used_size)
+                size_t used_size)
 {
     at_machine m;
     at_error err;
@@ -210,13 +210,11 @@ int cli_resolve(cli_job *job, at_query_result *r, char *used,
                                "item, got %ld",
                                job->workload, job->items);
     }
-    at_status s = at_profile_query_flags(p, &m, job->workload, job->size,
-                                         job->items,
-                                         job->strict ? AT_QUERY_STRICT : 0, r,
-                                         &err);
+    at_status s =
+        at_profile_query_flags(p, &m, job->workload, job->size, job->items,
+                               job->strict ? AT_QUERY_STRICT : 0, r, &err);
     /* r->entry points into p: keep only what we print */
     r->entry = NULL;
     at_profile_free(p);
     return s == AT_OK ? 0 : cli_report(&err);
 }
-

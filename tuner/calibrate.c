@@ -34,8 +34,12 @@ static int touch_item(const void *in, void *out, const void *arg)
 
 static at_config pool_config(int workers, at_mode mode, at_transport t)
 {
-    at_config c = {.workers = workers, .mode = mode, .blas_threads = 1,
-                   .chunk_size = 1, .partitions = 1, .transport = t,
+    at_config c = {.workers = workers,
+                   .mode = mode,
+                   .blas_threads = 1,
+                   .chunk_size = 1,
+                   .partitions = 1,
+                   .transport = t,
                    .pin = AT_PIN_NONE};
     return c;
 }
@@ -53,9 +57,15 @@ static at_status time_tasks(const at_config *config, long items, size_t bytes,
         s = at_buffer_alloc((size_t)items * bytes, (void **)&out, err);
     if (s == AT_OK)
         s = at_pool_create(config, &pool, err);
-    at_job job = {.kind = AT_KIND_BATCH, .item = touch_item, .in = in,
-                  .out = out, .in_bytes = bytes, .out_bytes = bytes,
-                  .count = items, .chunk_size = 1, .partitions = 1};
+    at_job job = {.kind = AT_KIND_BATCH,
+                  .item = touch_item,
+                  .in = in,
+                  .out = out,
+                  .in_bytes = bytes,
+                  .out_bytes = bytes,
+                  .count = items,
+                  .chunk_size = 1,
+                  .partitions = 1};
     if (s == AT_OK)
         s = at_pool_run(pool, &job, NULL, err); /* warm-up */
     for (int r = 0; s == AT_OK && r < reps; r++) {
@@ -90,15 +100,15 @@ static at_status transport_cost(const effort *e, int workers, at_mode mode,
     double small, big;
     at_status s = time_tasks(&c, e->latency_items, 8, e->reps, &small, err);
     if (s == AT_OK)
-        s = time_tasks(&c, e->bandwidth_items, BANDWIDTH_BYTES, e->reps,
-                       &big, err);
+        s = time_tasks(&c, e->bandwidth_items, BANDWIDTH_BYTES, e->reps, &big,
+                       err);
     if (s != AT_OK)
         return s;
     cost->latency_us = small / (double)e->latency_items * 1e6;
     int copies = t == AT_TRANSPORT_PIPE;
     /* both ways; the messages' own cost taken out */
-    double moving = big - (double)e->bandwidth_items * small /
-                              (double)e->latency_items;
+    double moving =
+        big - (double)e->bandwidth_items * small / (double)e->latency_items;
     cost->gbytes_per_s = copies && moving > 0
                              ? 2.0 * (double)e->bandwidth_items *
                                    (double)BANDWIDTH_BYTES / moving / 1e9

@@ -12,7 +12,8 @@
 enum { EXIT_USAGE = 2 };
 
 /* Prints "autotune: message" to stderr and returns EXIT_USAGE. */
-int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 /* Prints "autotune: FILE:LINE:COL: message" (or less) for err; returns 1. */
 int cli_report(const at_error *err);
 
@@ -37,14 +38,16 @@ typedef struct cli_job {
 } cli_job;
 
 /* The options every job command takes (getopt_long entries). */
-#define CLI_JOB_OPTIONS                                                     \
-    {"workload", required_argument, NULL, 'w'},                             \
-        {"size", required_argument, NULL, 's'},                             \
-        {"items", required_argument, NULL, 'i'},                            \
-        {"profile", required_argument, NULL, 'p'},                          \
-        {"machine", required_argument, NULL, 'm'},                          \
-        {"strict", no_argument, NULL, 'S'},                                 \
-        {"help", no_argument, NULL, 'h'}
+#define CLI_JOB_OPTIONS                                                      \
+    {"workload", required_argument, NULL, 'w'},                              \
+        {"size", required_argument, NULL, 's'},                              \
+        {"items", required_argument, NULL, 'i'},                             \
+        {"profile", required_argument, NULL, 'p'},                           \
+        {"machine", required_argument, NULL, 'm'},                           \
+        {"strict", no_argument, NULL, 'S'},                                  \
+    {                                                                        \
+        "help", no_argument, NULL, 'h'                                       \
+    }
 
 /* One job option: 1 if `c` was one (stored in job), 0 if not, -1 if its
  * value was bad (reported). */
@@ -73,8 +76,8 @@ int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
 
 /* Parses --workload, --size, --items, --profile, --machine (and -h);
  * returns 0, or an exit code (usage printed for -h). */
-int cli_parse_job(int argc, char **argv, const char *cmd,
-                  const char *usage, cli_job *job);
+int cli_parse_job(int argc, char **argv, const char *cmd, const char *usage,
+                  cli_job *job);
 
 /* Default item count for a batch: enough tasks to keep every usable CPU
  * busy several times over (vector workloads: 1). */
@@ -83,8 +86,8 @@ long cli_default_items(at_workload_kind kind, int usable_cpus);
 /* Loads `path` (or the profile found on the search path when NULL).
  * *profile stays NULL when no profile exists anywhere and none was named.
  * Returns 0 or an exit code after reporting. */
-int cli_load_profile(const char *path, at_profile **profile,
-                     char *used, size_t used_size);
+int cli_load_profile(const char *path, at_profile **profile, char *used,
+                     size_t used_size);
 
 int cmd_fingerprint(int argc, char **argv);
 int cmd_validate(int argc, char **argv);

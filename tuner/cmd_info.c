@@ -28,7 +28,8 @@ int cmd_fingerprint(int argc, char **argv)
 {
     static const char usage[] =
         "usage: autotune fingerprint\n"
-        "Prints this machine's identity (CPU, usable CPUs, caches, BLAS) and\n"
+        "Prints this machine's identity (CPU, usable CPUs, caches, BLAS) "
+        "and\n"
         "its fingerprint, as a profile holding this one machine.\n";
     int rc = cli_plain_args(argc, argv, "fingerprint", usage);
     if (rc)
@@ -72,11 +73,16 @@ static int cpusets_text(const at_config *c, const cli_job *job, int usable,
             return cli_report(&err);
         for (int k = 0; k < n && used < size; k++)
             used += (size_t)snprintf(buf + used, size - used, "%s%d",
-                                     k ? "," : w ? ";" : "", cpus[k]);
+                                     k   ? ","
+                                     : w ? ";"
+                                         : "",
+                                     cpus[k]);
     }
     if (used >= size) {
-        fprintf(stderr, "autotune: the CPU sets of %d workers do not fit "
-                        "%zu bytes\n", c->workers, size);
+        fprintf(stderr,
+                "autotune: the CPU sets of %d workers do not fit "
+                "%zu bytes\n",
+                c->workers, size);
         return 1;
     }
     return 0;
@@ -87,7 +93,8 @@ static const char query_usage[] =
     "                      [--machine FINGERPRINT] [--strict]\n"
     "The configuration for K items of workload W at size N on this machine,\n"
     "and where it came from (entry, model, nearest, fallback). --strict\n"
-    "refuses anything but this exact machine's (hardware and BLAS) answers.\n";
+    "refuses anything but this exact machine's (hardware and BLAS) "
+    "answers.\n";
 
 /* Parses a query-like command line and answers it; returns -1 after
  * printing the usage for --help, else 0 or an exit code. */

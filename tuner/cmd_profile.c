@@ -101,7 +101,8 @@ int cmd_show(int argc, char **argv)
     static const char usage[] =
         "usage: autotune show FILE\n"
         "Prints the profile's machines, workloads and best configurations,\n"
-        "with each best's speedup over the serial and naive-pool baselines.\n";
+        "with each best's speedup over the serial and naive-pool "
+        "baselines.\n";
     int rc = cli_plain_args(argc, argv, "show", usage);
     if (rc)
         return rc < 0 ? 0 : rc;
@@ -124,7 +125,8 @@ int cmd_merge(int argc, char **argv)
     static const char usage[] =
         "usage: autotune merge IN... -o OUT\n"
         "Merges the profiles IN... into OUT (whose own content, if it\n"
-        "exists, is kept and merged first). Machines combine by fingerprint,\n"
+        "exists, is kept and merged first). Machines combine by "
+        "fingerprint,\n"
         "entries by workload, size and items, the newest measurement\n"
         "winning. OUT is locked while merging and replaced atomically; if\n"
         "any input is invalid nothing is written.\n";

@@ -23,9 +23,19 @@ static const char usage[] =
     "Knobs not given come from the profile's answer (or the fallback).\n";
 
 enum {
-    OPT_WORKERS = 256, OPT_MODE, OPT_THREADS, OPT_CHUNK, OPT_PARTS,
-    OPT_TRANSPORT, OPT_PIN, OPT_REPEAT, OPT_WARMUP, OPT_DEADLINE, OPT_SEED,
-    OPT_CHECK, OPT_FORMAT
+    OPT_WORKERS = 256,
+    OPT_MODE,
+    OPT_THREADS,
+    OPT_CHUNK,
+    OPT_PARTS,
+    OPT_TRANSPORT,
+    OPT_PIN,
+    OPT_REPEAT,
+    OPT_WARMUP,
+    OPT_DEADLINE,
+    OPT_SEED,
+    OPT_CHECK,
+    OPT_FORMAT
 };
 
 typedef struct run_args {
@@ -66,10 +76,8 @@ static int run_option(int c, const char *v, void *ctx)
                               &a->parts);
     case OPT_REPEAT:
         return cli_parse_long("--repeat", v, 1, 1000, &a->repeat);
-    case OPT_WARMUP:
-        return cli_parse_long("--warmup", v, 0, 100, &a->warmup);
-    case OPT_SEED:
-        return cli_parse_long("--seed", v, 0, 1L << 62, &a->seed);
+    case OPT_WARMUP: return cli_parse_long("--warmup", v, 0, 100, &a->warmup);
+    case OPT_SEED: return cli_parse_long("--seed", v, 0, 1L << 62, &a->seed);
     case OPT_DEADLINE: return parse_double("--deadline", v, &a->deadline);
     case OPT_MODE: a->mode = v; return 0;
     case OPT_TRANSPORT: a->transport = v; return 0;
@@ -108,8 +116,8 @@ static int parse(int argc, char **argv, run_args *a)
     a->repeat = 3;
     a->warmup = 1;
     a->seed = 42;
-    int rc = cli_parse(argc, argv, "run", usage, opts, &a->job, run_option,
-                       a);
+    int rc =
+        cli_parse(argc, argv, "run", usage, opts, &a->job, run_option, a);
     return rc ? rc : cli_job_check(argc, argv, "run", &a->job);
 }
 
@@ -229,8 +237,10 @@ int cmd_run(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    measure_opts o = {.warmup = (int)a.warmup, .repeat = (int)a.repeat,
-                      .deadline = a.deadline, .seed = (uint64_t)a.seed,
+    measure_opts o = {.warmup = (int)a.warmup,
+                      .repeat = (int)a.repeat,
+                      .deadline = a.deadline,
+                      .seed = (uint64_t)a.seed,
                       .compare_serial = a.check_serial};
     measurement m;
     at_error err;
@@ -266,7 +276,8 @@ int cmd_calibrate(int argc, char **argv)
     static const char cal_usage[] =
         "usage: autotune calibrate [--format text|yaml]\n"
         "Measures the cost of one task message and the bandwidth of each\n"
-        "transport (8-byte tasks, then 4 MiB tasks, both ways), the start of\n"
+        "transport (8-byte tasks, then 4 MiB tasks, both ways), the start "
+        "of\n"
         "a worker process and thread, and memcpy for reference.\n";
     int yaml = 0;
     for (int i = 1; i < argc; i++) {

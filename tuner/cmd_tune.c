@@ -34,8 +34,15 @@ static const char usage[] =
     "configuration, the baselines, the model and the samples into the\n"
     "profile (default: the user's, ~/.config/autotune/profile.yaml).\n";
 
-enum { OPT_SIZES = 300, OPT_STRATEGY, OPT_BUDGET, OPT_OUTPUT, OPT_RESUME,
-       OPT_QUIET, OPT_SEED };
+enum {
+    OPT_SIZES = 300,
+    OPT_STRATEGY,
+    OPT_BUDGET,
+    OPT_OUTPUT,
+    OPT_RESUME,
+    OPT_QUIET,
+    OPT_SEED
+};
 
 typedef struct tune_args {
     cli_job job;
@@ -129,8 +136,8 @@ static int parse(int argc, char **argv, tune_args *a)
     memset(a, 0, sizeof *a);
     a->budget = DEFAULT_BUDGET;
     a->seed = 42;
-    int rc = cli_parse(argc, argv, "tune", usage, opts, &a->job, tune_option,
-                       a);
+    int rc =
+        cli_parse(argc, argv, "tune", usage, opts, &a->job, tune_option, a);
     if (rc)
         return rc;
     if (a->job.profile || a->job.machine)
@@ -165,12 +172,12 @@ static void utc_now(char *buf, size_t size)
  * sample otherwise). */
 typedef struct final_fit {
     int ok;
-    at_model *model;   /* owned; freed by final_fit_free */
+    at_model *model; /* owned; freed by final_fit_free */
     fit_problem pb;
-    at_model *held;    /* fitted without the held-out samples */
-    at_sample *test;   /* the held-out samples */
+    at_model *held;  /* fitted without the held-out samples */
+    at_sample *test; /* the held-out samples */
     size_t n_test;
-    double error;      /* held.predicting test, -1 if none */
+    double error; /* held.predicting test, -1 if none */
 } final_fit;
 
 /* One tuning run, stage by stage: the arguments and what they resolve
@@ -300,7 +307,8 @@ static void announce(const tune_run *r)
 static void start(tune_run *r)
 {
     r->prog = (progress){.on = !r->a.quiet && isatty(STDERR_FILENO),
-                         .started = tuner_now(), .budget = r->a.budget,
+                         .started = tuner_now(),
+                         .budget = r->a.budget,
                          .phase = ""};
     if (r->a.resume)
         resume_from(r->path, &r->m, r->a.job.workload, &r->log, r->a.quiet);
@@ -327,13 +335,17 @@ static at_status calibrate_run(tune_run *r)
  * when there are two sizes or more to tell it. */
 static search new_search(tune_run *r)
 {
-    return (search){.w = r->w, .cpus = r->m.usable_cpus,
-                    .items = r->a.job.items, .strat = r->a.strat,
+    return (search){.w = r->w,
+                    .cpus = r->m.usable_cpus,
+                    .items = r->a.job.items,
+                    .strat = r->a.strat,
                     .costs = &r->cal.costs,
                     .ref_size = (double)r->a.sizes[r->a.n_sizes - 1],
                     .exponent = r->w->kind == AT_KIND_VECTOR ? 1.0 : 3.0,
-                    .fit_exponent = r->a.n_sizes > 1, .log = &r->log,
-                    .prog = &r->prog, .seed = (uint64_t)r->a.seed};
+                    .fit_exponent = r->a.n_sizes > 1,
+                    .log = &r->log,
+                    .prog = &r->prog,
+                    .seed = (uint64_t)r->a.seed};
 }
 
 /* Where size i's share of the budget ends, counted from the start: each
@@ -397,8 +409,8 @@ static void fit_all(final_fit *f, const at_sample *all, size_t n)
     f->ok = n > 0 && fit_model(&f->pb, all, n, f->model, NULL) == AT_OK;
     if (!f->ok)
         return;
-    double error = f->error >= 0 ? f->error
-                                 : fit_error(&f->pb, f->model, all, n);
+    double error =
+        f->error >= 0 ? f->error : fit_error(&f->pb, f->model, all, n);
     utc_now(now, sizeof now);
     /* an error too large for the profile is no model worth keeping */
     f->ok = at_model_set(f->model, "error", error, NULL) == AT_OK &&
@@ -433,8 +445,7 @@ static void fit_final(const search *proto, strategy strat, final_fit *f)
 
 /* The answer for each size searched to the end (an interrupted size's
  * best is only the best so far), all stamped with one time. */
-static at_status add_entries(const tune_run *r, at_profile *p,
-                             at_error *err)
+static at_status add_entries(const tune_run *r, at_profile *p, at_error *err)
 {
     char now[32];
     utc_now(now, sizeof now);
@@ -444,8 +455,10 @@ static at_status add_entries(const tune_run *r, at_profile *p,
         if (res->interrupted || res->seconds <= 0)
             continue;
         const double *b = res->baseline;
-        at_entry e = {.size = r->a.sizes[i], .items = r->a.job.items,
-                      .seconds = res->seconds, .spread = res->spread,
+        at_entry e = {.size = r->a.sizes[i],
+                      .items = r->a.job.items,
+                      .seconds = res->seconds,
+                      .spread = res->spread,
                       .best = res->best,
                       .baselines = {b[BASE_SERIAL_DEFAULT], b[BASE_SERIAL_1],
                                     b[BASE_NAIVE], b[BASE_JOBLIB]}};
@@ -458,14 +471,13 @@ static at_status add_entries(const tune_run *r, at_profile *p,
 
 /* This run's samples, one per configuration and job (the resumed ones
  * are in the file already): what a later fit, or --resume, starts from. */
-static at_status add_samples(const tune_run *r, at_profile *p,
-                             at_error *err)
+static at_status add_samples(const tune_run *r, at_profile *p, at_error *err)
 {
     at_sample *smp = trial_samples_alloc(&r->log);
     if (!smp)
         return tuner_out_of_memory(err);
-    size_t n = trial_samples(&r->log, smp,
-                             PHASES_ALL & ~PHASE_BIT(PHASE_RESUMED));
+    size_t n =
+        trial_samples(&r->log, smp, PHASES_ALL & ~PHASE_BIT(PHASE_RESUMED));
     at_status s = AT_OK;
     for (size_t i = 0; s == AT_OK && i < n; i++)
         s = at_profile_add_sample(p, r->m.fingerprint, r->a.job.workload,

@@ -19,8 +19,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { P_COMPUTE, P_FRACTION, P_CONTENTION, P_OVERSUB, P_THREAD, P_SPREAD,
-       P_DISPATCH, P_EXPONENT, N_PARAMS };
+enum {
+    P_COMPUTE,
+    P_FRACTION,
+    P_CONTENTION,
+    P_OVERSUB,
+    P_THREAD,
+    P_SPREAD,
+    P_DISPATCH,
+    P_EXPONENT,
+    N_PARAMS
+};
 
 /* Weak priors: each parameter has a neutral value (in transformed
  * coordinates) and a plausible width about it. Its pseudo-observation
@@ -35,13 +44,11 @@ static const struct {
     double centre, width;
 } prior[N_PARAMS] = {
     [P_COMPUTE] = {0, 0}, /* no prior: the data always speak */
-    [P_FRACTION] = {0, 4},
-    [P_CONTENTION] = {-4, 3}, /* log(0.02) */
-    [P_OVERSUB] = {-1.6, 3},  /* log(0.2) */
-    [P_THREAD] = {0, 1},
-    [P_SPREAD] = {3, 3},      /* logistic: 0.95 */
-    [P_DISPATCH] = {-9.2, 3}, /* log(1e-4) */
-    [P_EXPONENT] = {0, 0.5},  /* about the workload's nominal exponent */
+    [P_FRACTION] = {0, 4},    [P_CONTENTION] = {-4, 3}, /* log(0.02) */
+    [P_OVERSUB] = {-1.6, 3},                            /* log(0.2) */
+    [P_THREAD] = {0, 1},      [P_SPREAD] = {3, 3},      /* logistic: 0.95 */
+    [P_DISPATCH] = {-9.2, 3},                           /* log(1e-4) */
+    [P_EXPONENT] = {0, 0.5}, /* about the workload's nominal exponent */
 };
 
 /* The library's name of each fitted parameter. */
@@ -82,8 +89,7 @@ static void set_clamped(at_model *m, const char *name, double v)
         at_model_set(m, name, fmin(fmax(v, lo), hi), NULL);
 }
 
-static void to_model(const fit_problem *pb, const gsl_vector *x,
-                     at_model *m)
+static void to_model(const fit_problem *pb, const gsl_vector *x, at_model *m)
 {
     set_clamped(m, "ref_size", pb->ref_size);
     for (int j = 0; j < N_PARAMS; j++)
@@ -113,8 +119,9 @@ static int residuals(const gsl_vector *x, void *params, gsl_vector *f)
         if (prior[j].width <= 0)
             continue;
         double centre = j == P_EXPONENT ? d->pb->exponent : prior[j].centre;
-        gsl_vector_set(f, k++, (gsl_vector_get(x, j) - centre) /
-                                   prior[j].width * PRIOR_WEIGHT);
+        gsl_vector_set(f, k++,
+                       (gsl_vector_get(x, j) - centre) / prior[j].width *
+                           PRIOR_WEIGHT);
     }
     return GSL_SUCCESS;
 }
@@ -135,8 +142,8 @@ static double initial_compute(const fit_problem *pb, const at_sample *s,
     double best = HUGE_VAL;
     for (size_t i = 0; i < n; i++) {
         const at_config *c = &s[i].config;
-        double tasks = pb->kind == AT_KIND_VECTOR ? c->partitions
-                                                  : (double)s[i].items;
+        double tasks =
+            pb->kind == AT_KIND_VECTOR ? c->partitions : (double)s[i].items;
         double task_size = pb->kind == AT_KIND_VECTOR
                                ? (double)s[i].size / tasks
                                : (double)s[i].size;
@@ -171,9 +178,8 @@ at_status fit_model(const fit_problem *pb, const at_sample *s, size_t n,
         gsl_vector_set(x, P_EXPONENT, pb->exponent);
     gsl_multifit_nlinear_parameters params =
         gsl_multifit_nlinear_default_parameters();
-    gsl_multifit_nlinear_workspace *w =
-        gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &params,
-                                   fdf.n, p);
+    gsl_multifit_nlinear_workspace *w = gsl_multifit_nlinear_alloc(
+        gsl_multifit_nlinear_trust, &params, fdf.n, p);
     gsl_error_handler_t *old = gsl_set_error_handler_off();
     int info = 0;
     /* running out of iterations (or a failing step) still leaves the best
@@ -204,8 +210,8 @@ double fit_error(const fit_problem *pb, const at_model *model,
     if (!e)
         return HUGE_VAL; /* no memory, no claim of accuracy */
     for (size_t i = 0; i < n; i++)
-        e[i] = fabs(fit_predict(pb, model, &s[i]) - s[i].seconds) /
-               s[i].seconds;
+        e[i] =
+            fabs(fit_predict(pb, model, &s[i]) - s[i].seconds) / s[i].seconds;
     qsort(e, n, sizeof *e, cmp_double);
     double med = n % 2 ? e[n / 2] : (e[n / 2 - 1] + e[n / 2]) / 2;
     free(e);

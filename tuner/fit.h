@@ -13,7 +13,7 @@ typedef struct fit_problem {
     int cpus;
     const at_machine_costs *costs; /* measured apart, fixed in the fit */
     double ref_size;
-    double exponent; /* the starting (or, when fixed, the) exponent */
+    double exponent;  /* the starting (or, when fixed, the) exponent */
     int fit_exponent; /* needs samples at two sizes or more */
 } fit_problem;
 

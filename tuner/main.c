@@ -20,7 +20,8 @@ static const command commands[] = {
     {"merge", cmd_merge, "merge profiles into one file"},
     {"query", cmd_query, "the configuration for a job, and its source"},
     {"env", cmd_env, "the configuration as shell export lines"},
-    {"run", cmd_run, "run a workload in one configuration, timed and checked"},
+    {"run", cmd_run,
+     "run a workload in one configuration, timed and checked"},
     {"calibrate", cmd_calibrate, "measure message cost, bandwidth, start-up"},
 };
 

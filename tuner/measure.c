@@ -55,10 +55,16 @@ static at_job make_job(const job_data *d, const at_config *c,
                        const workload_arg *arg, double *out, double deadline)
 {
     const workload *w = d->w;
-    at_job j = {.kind = w->kind, .item = w->item, .span = w->span,
-                .arg = arg, .arg_bytes = sizeof *arg, .in = d->in,
-                .out = out, .in_bytes = w->in_bytes(d->size),
-                .out_bytes = w->out_bytes(d->size), .count = d->count,
+    at_job j = {.kind = w->kind,
+                .item = w->item,
+                .span = w->span,
+                .arg = arg,
+                .arg_bytes = sizeof *arg,
+                .in = d->in,
+                .out = out,
+                .in_bytes = w->in_bytes(d->size),
+                .out_bytes = w->out_bytes(d->size),
+                .count = d->count,
                 .chunk_size = c->chunk_size,
                 .partitions = w->kind == AT_KIND_VECTOR ? c->partitions : 1,
                 .deadline = deadline};
@@ -97,9 +103,13 @@ void job_data_free(job_data *d)
 static at_status serial_reference(const job_data *d, const workload_arg *arg,
                                   double *ref, at_error *err)
 {
-    at_config serial = {.workers = 1, .mode = AT_MODE_PROCESS,
-                        .blas_threads = 1, .chunk_size = 1, .partitions = 1,
-                        .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE};
+    at_config serial = {.workers = 1,
+                        .mode = AT_MODE_PROCESS,
+                        .blas_threads = 1,
+                        .chunk_size = 1,
+                        .partitions = 1,
+                        .transport = AT_TRANSPORT_SHM,
+                        .pin = AT_PIN_NONE};
     at_pool *pool;
     at_status s = at_pool_create(&serial, &pool, err);
     if (s != AT_OK)
@@ -118,8 +128,8 @@ static at_status timed_runs(at_pool *pool, const at_job *job,
 {
     at_status s = AT_OK;
     int reps = o->repeat > 0 ? o->repeat : 1;
-    int min_reps = o->min_repeat > 0 && o->min_repeat < reps ? o->min_repeat
-                                                             : reps;
+    int min_reps =
+        o->min_repeat > 0 && o->min_repeat < reps ? o->min_repeat : reps;
     double *wall = malloc((size_t)reps * sizeof *wall);
     double *sorted = malloc((size_t)reps * sizeof *sorted);
     at_job_stats *stats = malloc((size_t)reps * sizeof *stats);
@@ -192,8 +202,8 @@ at_status measure_on(const job_data *d, const at_config *config,
         if (s == AT_OK)
             s = serial_reference(d, &arg, ref, err);
         if (s == AT_OK) {
-            m->difference = workload_difference(d->w, d->size, d->count,
-                                                d->out, ref);
+            m->difference =
+                workload_difference(d->w, d->size, d->count, d->out, ref);
             m->verified = m->verified && m->difference <= d->w->tolerance;
         }
         at_buffer_free(ref);

@@ -17,17 +17,17 @@ at_status job_data_create(const workload *w, long size, long items,
 void job_data_free(job_data *d);
 
 typedef struct measure_opts {
-    int warmup;          /* untimed runs first; -1: the first run is a
+    int warmup;           /* untimed runs first; -1: the first run is a
                             warm-up only if it took under 0.25 s (a long
                             job is its own warm-up) */
-    int repeat;          /* timed runs, at most */
-    int min_repeat;      /* at least (0: = repeat) */
+    int repeat;           /* timed runs, at most */
+    int min_repeat;       /* at least (0: = repeat) */
     double target_spread; /* stop repeating once the spread is below */
-    double time_cap;     /* ... or once this many seconds were spent
+    double time_cap;      /* ... or once this many seconds were spent
                             (0: no cap) */
-    double deadline;     /* seconds per chunk, 0 = none */
+    double deadline;      /* seconds per chunk, 0 = none */
     uint64_t seed;
-    int compare_serial;  /* also run 1 worker x 1 thread and compare */
+    int compare_serial; /* also run 1 worker x 1 thread and compare */
 } measure_opts;
 
 typedef struct measurement {
@@ -43,8 +43,7 @@ typedef struct measurement {
 /* Measures the job on `d` in `config`. On failure *err says why (a
  * worker's fault names it). */
 at_status measure_on(const job_data *d, const at_config *config,
-                     const measure_opts *opts, measurement *m,
-                     at_error *err);
+                     const measure_opts *opts, measurement *m, at_error *err);
 
 /* The same on data made for the occasion. */
 at_status measure(const workload *w, long size, long items,

@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const baseline_names[N_BASELINES] = {
-    "serial_default", "serial_1", "naive_pool", "joblib_rule"};
+const char *const baseline_names[N_BASELINES] = {"serial_default", "serial_1",
+                                                 "naive_pool", "joblib_rule"};
 
 void describe_config(const at_config *c, at_workload_kind kind, char *buf,
                      size_t size)
@@ -52,19 +52,25 @@ void baseline_configs(at_workload_kind kind, long size, long items, int cpus,
                       at_config out[N_BASELINES])
 {
     int vector = kind == AT_KIND_VECTOR;
-    at_config serial = {.workers = 1, .mode = AT_MODE_PROCESS,
-                        .blas_threads = cpus, .chunk_size = 1,
-                        .partitions = 1, .transport = AT_TRANSPORT_SHM,
+    at_config serial = {.workers = 1,
+                        .mode = AT_MODE_PROCESS,
+                        .blas_threads = cpus,
+                        .chunk_size = 1,
+                        .partitions = 1,
+                        .transport = AT_TRANSPORT_SHM,
                         .pin = AT_PIN_NONE};
     out[BASE_SERIAL_DEFAULT] = serial;
     serial.blas_threads = 1;
     out[BASE_SERIAL_1] = serial;
     /* every CPU a worker, each with OpenBLAS's default of every CPU's
      * threads, data pickled through pipes: the common first attempt */
-    at_config naive = {.workers = cpus, .mode = AT_MODE_PROCESS,
-                       .blas_threads = cpus, .chunk_size = 1,
+    at_config naive = {.workers = cpus,
+                       .mode = AT_MODE_PROCESS,
+                       .blas_threads = cpus,
+                       .chunk_size = 1,
                        .partitions = vector ? cpus : 1,
-                       .transport = AT_TRANSPORT_PIPE, .pin = AT_PIN_NONE};
+                       .transport = AT_TRANSPORT_PIPE,
+                       .pin = AT_PIN_NONE};
     if (!vector && items < cpus)
         naive.workers = (int)items;
     out[BASE_NAIVE] = naive;
@@ -177,8 +183,8 @@ at_sample *trial_samples_alloc(const trial_log *log)
 
 fit_problem search_problem(const search *s)
 {
-    fit_problem pb = {s->w->kind, s->cpus, s->costs, s->ref_size,
-                      s->exponent, s->fit_exponent};
+    fit_problem pb = {s->w->kind,  s->cpus,     s->costs,
+                      s->ref_size, s->exponent, s->fit_exponent};
     return pb;
 }
 
@@ -250,9 +256,13 @@ static at_status try_config(search *s, const job_data *d, const at_config *c,
         return AT_OK;
     }
     /* up to 15 runs: only a job of milliseconds gets them all */
-    measure_opts o = {.warmup = -1, .repeat = 15, .min_repeat = 2,
-                      .target_spread = 0.03, .time_cap = 1.5,
-                      .deadline = chunk_deadline(s, c), .seed = s->seed};
+    measure_opts o = {.warmup = -1,
+                      .repeat = 15,
+                      .min_repeat = 2,
+                      .target_spread = 0.03,
+                      .time_cap = 1.5,
+                      .deadline = chunk_deadline(s, c),
+                      .seed = s->seed};
     if (effort == EFFORT_ROUND) {
         o.min_repeat = 3; /* the cap leaves a long job one run */
         o.time_cap = 0.2;
@@ -415,8 +425,8 @@ static at_status final_round(search *s, const job_data *d, candidate *cs,
         if (round == 1 ? c->failed : !in_race(c, cutoff))
             continue;
         const trial *t;
-        at_status st = try_config(s, d, &c->config, 1, EFFORT_ROUND,
-                                  PHASE_FINALS, &t);
+        at_status st =
+            try_config(s, d, &c->config, 1, EFFORT_ROUND, PHASE_FINALS, &t);
         if (st != AT_OK)
             return st;
         if (t->failed)
@@ -466,9 +476,9 @@ static at_status finals(search *s, const job_data *d, const at_config *lead,
             cutoff = cand_median(&cs[best_base]); /* always re-run it */
         /* the first round is the baselines' only one: it always runs;
          * later ones only when they fit in what is left of the budget */
-        if (round > 1 && tuner_now() - s->prog->started +
-                                 round_cost(cs, n, cutoff) >
-                             s->prog->budget)
+        if (round > 1 &&
+            tuner_now() - s->prog->started + round_cost(cs, n, cutoff) >
+                s->prog->budget)
             break;
         st = final_round(s, d, cs, n, round, cutoff);
         /* refit on the full-job times: a configuration now predicted to
@@ -509,18 +519,25 @@ static at_status finals(search *s, const job_data *d, const at_config *lead,
  * thread mode, the pipe's copies, oversubscription. */
 static int design_configs(const search *s, at_config *out)
 {
-    int P = s->cpus, w = P > 1 ? P : 2, n = 0, vector = s->w->kind ==
-                                                          AT_KIND_VECTOR;
-    at_config serial = {.workers = 1, .mode = AT_MODE_PROCESS,
-                        .blas_threads = 1, .chunk_size = 1, .partitions = 1,
-                        .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE};
+    int P = s->cpus, w = P > 1 ? P : 2, n = 0,
+        vector = s->w->kind == AT_KIND_VECTOR;
+    at_config serial = {.workers = 1,
+                        .mode = AT_MODE_PROCESS,
+                        .blas_threads = 1,
+                        .chunk_size = 1,
+                        .partitions = 1,
+                        .transport = AT_TRANSPORT_SHM,
+                        .pin = AT_PIN_NONE};
     out[n++] = serial;
     serial.blas_threads = P > 1 ? P : 2;
     out[n++] = serial;
-    at_config pool = {.workers = w, .mode = AT_MODE_PROCESS,
-                      .blas_threads = 1, .chunk_size = 1,
+    at_config pool = {.workers = w,
+                      .mode = AT_MODE_PROCESS,
+                      .blas_threads = 1,
+                      .chunk_size = 1,
                       .partitions = vector ? w : 1,
-                      .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE};
+                      .transport = AT_TRANSPORT_SHM,
+                      .pin = AT_PIN_NONE};
     out[n++] = pool;
     pool.pin = AT_PIN_CORES;
     out[n++] = pool;
@@ -616,8 +633,8 @@ static at_status measure_all(search *s, const job_data *full,
     for (size_t i = 0; i < n; i++) {
         s->prog->step = (int)i + 1;
         const trial *t;
-        at_status st = try_config(s, full, &list[i], 0, EFFORT_ALONE,
-                                  PHASE_SURVEY, &t);
+        at_status st =
+            try_config(s, full, &list[i], 0, EFFORT_ALONE, PHASE_SURVEY, &t);
         if (st != AT_OK) {
             r->interrupted = st == AT_ERR_CANCELLED;
             return st;
@@ -668,9 +685,8 @@ static int distinct_configs(const trial_log *log, long size)
 at_status search_run(search *s, search_result *r, at_error *err)
 {
     memset(r, 0, sizeof *r);
-    size_t total = at_space_enumerate(s->w->kind, s->size, s->items,
-                                      s->cpus, AT_SPACE_OVERSUBSCRIBE, NULL,
-                                      0);
+    size_t total = at_space_enumerate(s->w->kind, s->size, s->items, s->cpus,
+                                      AT_SPACE_OVERSUBSCRIBE, NULL, 0);
     at_config *space = malloc(total * sizeof *space);
     if (!space)
         return tuner_out_of_memory(err);
@@ -680,8 +696,8 @@ at_status search_run(search *s, search_result *r, at_error *err)
     s->space = space;
     s->n_space = total;
     job_data full;
-    at_status st = job_data_create(s->w, s->size, s->items, s->seed, &full,
-                                   err);
+    at_status st =
+        job_data_create(s->w, s->size, s->items, s->seed, &full, err);
     if (st == AT_OK) {
         if (s->strat == STRATEGY_MODEL)
             st = model_strategy(s, &full, r, err);

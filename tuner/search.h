@@ -5,17 +5,29 @@
 #include "fit.h"
 #include "measure.h"
 
-typedef enum strategy { STRATEGY_MODEL, STRATEGY_GRID,
-                        STRATEGY_RANDOM } strategy;
+typedef enum strategy {
+    STRATEGY_MODEL,
+    STRATEGY_GRID,
+    STRATEGY_RANDOM
+} strategy;
 
-enum { BASE_SERIAL_DEFAULT, BASE_SERIAL_1, BASE_NAIVE, BASE_JOBLIB,
-       N_BASELINES };
+enum {
+    BASE_SERIAL_DEFAULT,
+    BASE_SERIAL_1,
+    BASE_NAIVE,
+    BASE_JOBLIB,
+    N_BASELINES
+};
 
 /* Where a measurement comes from: the model strategy's design (on a
  * reduced job), the finals (head to head, full job), grid's or random's
  * survey, or an earlier run (--resume). */
-typedef enum phase { PHASE_DESIGN, PHASE_FINALS, PHASE_SURVEY,
-                     PHASE_RESUMED } phase;
+typedef enum phase {
+    PHASE_DESIGN,
+    PHASE_FINALS,
+    PHASE_SURVEY,
+    PHASE_RESUMED
+} phase;
 
 /* One configuration measured once on one job (design jobs are smaller):
  * the sample as the profile stores it and the fit reads it (seconds the
@@ -53,7 +65,7 @@ typedef struct search {
     const at_machine_costs *costs;
     double ref_size, exponent; /* for the model */
     int fit_exponent;
-    trial_log *log;   /* shared by all sizes: the model sees everything */
+    trial_log *log; /* shared by all sizes: the model sees everything */
     progress *prog;
     uint64_t seed;
     const at_config *space; /* set by search_run: the whole search space */

@@ -139,9 +139,9 @@ static int svd_item(const void *in, void *out, const void *argp)
         return ITEM_OUT_OF_MEMORY;
     memcpy(a, in, square_bytes(n));
     double *s = out, *u = s + n, *vt = u + n * n;
-    lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', (lapack_int)n,
-                                     (lapack_int)n, a, (lapack_int)n, s, u,
-                                     (lapack_int)n, vt, (lapack_int)n);
+    lapack_int info =
+        LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', (lapack_int)n, (lapack_int)n, a,
+                       (lapack_int)n, s, u, (lapack_int)n, vt, (lapack_int)n);
     free(a);
     return (int)info;
 }
@@ -280,8 +280,8 @@ double workload_difference(const workload *w, long size, long count,
     long compare = strcmp(w->name, "svd") == 0 ? size : (long)per;
     double worst = 0;
     for (long k = 0; k < count; k++) {
-        double d = rel_diff(compare, a + (size_t)k * per,
-                            b + (size_t)k * per);
+        double d =
+            rel_diff(compare, a + (size_t)k * per, b + (size_t)k * per);
         if (!(d <= worst))
             worst = d;
     }

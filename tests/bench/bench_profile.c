@@ -69,8 +69,11 @@ static at_profile *big_profile(at_machine *m)
     for (int i = 0; i < 1000; i++) {
         const char *w = workloads[i % 4];
         int vector = i % 4 == 3;
-        at_entry e = {100 + 10 * (i / 4), vector ? 1 : 4 + i % 3 * 8,
-                      0.5 + i * 1e-3, 0.02, "2026-01-01T00:00:00Z",
+        at_entry e = {100 + 10 * (i / 4),
+                      vector ? 1 : 4 + i % 3 * 8,
+                      0.5 + i * 1e-3,
+                      0.02,
+                      "2026-01-01T00:00:00Z",
                       {2, AT_MODE_PROCESS, 1, 1, vector ? 8 : 1,
                        AT_TRANSPORT_SHM, AT_PIN_CORES},
                       {1.0, 1.9, 1.1, 0.6}};
@@ -128,8 +131,8 @@ static double time_query(const at_profile *p, const at_machine *m,
  * spread figures of data/profile-format.md. */
 static const double svd_params[] = {1000, 0.47, 2.9,  0.62, 0.04,
                                     0.15, 1.12, 0.97, 2e-4};
-static const double exp_params[] = {1e7,  0.0156, 1,   0,     0.05,
-                                    0.3,  1.05,   0.3, 2.8e-4};
+static const double exp_params[] = {1e7, 0.0156, 1,   0,     0.05,
+                                    0.3, 1.05,   0.3, 2.8e-4};
 
 /* A model from its parameters, in at_model_param_name's order. */
 static at_model *model_of(const double *params)
@@ -143,8 +146,8 @@ static at_model *model_of(const double *params)
             die("model", &err);
     return m;
 }
-static const at_machine_costs example_costs = {{18.5, 1.9}, {9.2, 0},
-                                               {1.1, 0}, 650, 35};
+static const at_machine_costs example_costs = {
+    {18.5, 1.9}, {9.2, 0}, {1.1, 0}, 650, 35};
 
 /* The jobs of the table: neither has an entry, so the model answers. */
 #define BATCH_SIZE 1000L
@@ -185,8 +188,8 @@ static double time_model_query(const at_profile *p, const at_machine *m,
                                const char *workload, long size, long items)
 {
     long sizes[1] = {size}, counts[1] = {items};
-    double first = time_query(p, m, workload, sizes, counts, 1, 1,
-                              AT_SOURCE_MODEL);
+    double first =
+        time_query(p, m, workload, sizes, counts, 1, 1, AT_SOURCE_MODEL);
     int n = first > 2e-3 ? 1 : (int)(2e-3 / (first > 1e-7 ? first : 1e-7));
     return time_query(p, m, workload, sizes, counts, 1, n, AT_SOURCE_MODEL);
 }
@@ -272,12 +275,13 @@ static void model_table(void)
     printf("\nquery, model, by usable CPUs (median us per query; batch: svd "
            "size %ld, items %ld; vector: exp size %ld):\n",
            BATCH_SIZE, BATCH_ITEMS, VECTOR_SIZE);
-    printf("%8s %14s %12s %14s %12s\n", "CPUs", "batch configs",
-           "batch us", "vector configs", "vector us");
+    printf("%8s %14s %12s %14s %12s\n", "CPUs", "batch configs", "batch us",
+           "vector configs", "vector us");
     for (size_t i = 0; i < sizeof cpus / sizeof cpus[0]; i++) {
         at_machine m;
         at_profile *p = model_profile(cpus[i], &m);
-        double batch = time_model_query(p, &m, "svd", BATCH_SIZE, BATCH_ITEMS);
+        double batch =
+            time_model_query(p, &m, "svd", BATCH_SIZE, BATCH_ITEMS);
         double vector = time_model_query(p, &m, "exp", VECTOR_SIZE, 1);
         printf("%8d %14zu %12.2f %14zu %12.2f", cpus[i],
                at_space_enumerate(AT_KIND_BATCH, BATCH_SIZE, BATCH_ITEMS,

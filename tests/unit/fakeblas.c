@@ -31,8 +31,14 @@ void NAME(openblas_set_num_threads)(int n);
 char *NAME(openblas_get_config)(void);
 char *NAME(openblas_get_corename)(void);
 int NAME(openblas_get_parallel)(void);
-int NAME(openblas_get_num_threads)(void) { return threads; }
-void NAME(openblas_set_num_threads)(int n) { threads = n; }
+int NAME(openblas_get_num_threads)(void)
+{
+    return threads;
+}
+void NAME(openblas_set_num_threads)(int n)
+{
+    threads = n;
+}
 char *NAME(openblas_get_config)(void)
 {
     static char cfg[] = "OpenBLAS 0.3.99.dev DYNAMIC_ARCH FakeCore "
@@ -44,7 +50,10 @@ char *NAME(openblas_get_corename)(void)
     static char core[] = "FakeCore";
     return core;
 }
-int NAME(openblas_get_parallel)(void) { return 2; }
+int NAME(openblas_get_parallel)(void)
+{
+    return 2;
+}
 #elif defined(FAKE_BLIS)
 long long bli_thread_get_num_threads(void);
 void bli_thread_set_num_threads(long long n);
@@ -53,16 +62,31 @@ int bli_info_get_enable_openmp(void);
 int bli_info_get_enable_pthreads(void);
 int bli_arch_query_id(void);
 char *bli_arch_string(int id);
-long long bli_thread_get_num_threads(void) { return threads; }
-void bli_thread_set_num_threads(long long n) { threads = (int)n; }
+long long bli_thread_get_num_threads(void)
+{
+    return threads;
+}
+void bli_thread_set_num_threads(long long n)
+{
+    threads = (int)n;
+}
 char *bli_info_get_version_str(void)
 {
     static char v[] = "0.9.0";
     return v;
 }
-int bli_info_get_enable_openmp(void) { return 0; }
-int bli_info_get_enable_pthreads(void) { return 1; }
-int bli_arch_query_id(void) { return 3; }
+int bli_info_get_enable_openmp(void)
+{
+    return 0;
+}
+int bli_info_get_enable_pthreads(void)
+{
+    return 1;
+}
+int bli_arch_query_id(void)
+{
+    return 3;
+}
 char *bli_arch_string(int id)
 {
     static char name[] = "zen3";
@@ -73,21 +97,37 @@ int MKL_Get_Max_Threads(void);
 void MKL_Set_Num_Threads(int n);
 void MKL_Get_Version_String(char *buf, int len);
 int MKL_Set_Threading_Layer(int layer);
-int MKL_Get_Max_Threads(void) { return threads; }
-void MKL_Set_Num_Threads(int n) { threads = n; }
+int MKL_Get_Max_Threads(void)
+{
+    return threads;
+}
+void MKL_Set_Num_Threads(int n)
+{
+    threads = n;
+}
 void MKL_Get_Version_String(char *buf, int len)
 {
-    snprintf(buf, (size_t)len, "Intel(R) oneAPI Math Kernel Library "
-                               "Version 2023.2.0 Product Build 20230613");
+    snprintf(buf, (size_t)len,
+             "Intel(R) oneAPI Math Kernel Library "
+             "Version 2023.2.0 Product Build 20230613");
 }
-int MKL_Set_Threading_Layer(int layer) { return layer < 0 ? 4 : layer; }
+int MKL_Set_Threading_Layer(int layer)
+{
+    return layer < 0 ? 4 : layer;
+}
 #elif defined(FAKE_FLEXIBLAS)
 int flexiblas_get_num_threads(void);
 void flexiblas_set_num_threads(int n);
 void flexiblas_get_version(int *major, int *minor, int *patch);
 int flexiblas_current_backend(char *name, size_t len);
-int flexiblas_get_num_threads(void) { return threads; }
-void flexiblas_set_num_threads(int n) { threads = n; }
+int flexiblas_get_num_threads(void)
+{
+    return threads;
+}
+void flexiblas_set_num_threads(int n)
+{
+    threads = n;
+}
 void flexiblas_get_version(int *major, int *minor, int *patch)
 {
     *major = 3;
@@ -102,5 +142,7 @@ int flexiblas_current_backend(char *name, size_t len)
 #else
 /* a reference BLAS: a BLAS by its file name, without thread control */
 void dgemm_(void);
-void dgemm_(void) {}
+void dgemm_(void)
+{
+}
 #endif

@@ -37,10 +37,14 @@ static at_machine machine_of(int cpus, const char *blas)
 static void add_entries(at_profile *p, const at_machine *m)
 {
     int w = m->usable_cpus;
-    at_entry batch = {.size = 1000, .items = 16, .seconds = 1,
+    at_entry batch = {.size = 1000,
+                      .items = 16,
+                      .seconds = 1,
                       .measured = "2026-01-01T00:00:00Z",
-                      .best = {.workers = w, .mode = AT_MODE_PROCESS,
-                               .blas_threads = 1, .chunk_size = 8,
+                      .best = {.workers = w,
+                               .mode = AT_MODE_PROCESS,
+                               .blas_threads = 1,
+                               .chunk_size = 8,
                                .partitions = 1,
                                .transport = AT_TRANSPORT_SHM,
                                .pin = AT_PIN_CORES},
@@ -58,11 +62,17 @@ static void add_entries(at_profile *p, const at_machine *m)
 
 static void add_models(at_profile *p, const at_machine *m)
 {
-    at_model model = {.ref_size = 1000, .compute_s = 0.05, .exponent = 3,
-                      .parallel_fraction = 0.7, .contention = 0.02,
-                      .oversub = 0.3, .thread_factor = 1.05,
-                      .unpinned_spread = 0.8, .dispatch_s = 1e-5,
-                      .error = 0.05, .fitted = "2026-01-01T00:00:00Z"};
+    at_model model = {.ref_size = 1000,
+                      .compute_s = 0.05,
+                      .exponent = 3,
+                      .parallel_fraction = 0.7,
+                      .contention = 0.02,
+                      .oversub = 0.3,
+                      .thread_factor = 1.05,
+                      .unpinned_spread = 0.8,
+                      .dispatch_s = 1e-5,
+                      .error = 0.05,
+                      .fitted = "2026-01-01T00:00:00Z"};
     assert_at_ok(at_profile_set_model(p, m->fingerprint, "svd", &model, NULL),
                  NULL);
     model.ref_size = 1e7;
@@ -92,12 +102,17 @@ static int add_span(const void *in, void *out, size_t n, const void *arg)
 static at_job job_of(const at_config *c, at_workload_kind kind, long size,
                      long items, double *in, double *out)
 {
-    return (at_job){.kind = kind, .item = add_one, .span = add_span,
-                    .in = in, .out = out, .in_bytes = sizeof(double),
+    return (at_job){.kind = kind,
+                    .item = add_one,
+                    .span = add_span,
+                    .in = in,
+                    .out = out,
+                    .in_bytes = sizeof(double),
                     .out_bytes = sizeof(double),
                     .count = kind == AT_KIND_BATCH ? items : size,
                     .chunk_size = c->chunk_size,
-                    .partitions = c->partitions, .deadline = 10};
+                    .partitions = c->partitions,
+                    .deadline = 10};
 }
 
 /* Runs the answer for real on a job of `count` doubles. */
@@ -154,14 +169,13 @@ static void check_answer(const at_profile *p, const at_machine *m,
 }
 
 static const long batch_sizes[] = {1, 50, 1000};
-static const long batch_items[] = {1, 2, 3, 7, 16, 64, 1000, 9000000,
-                                   1000000000000L};
-static const long vector_sizes[] = {1, 2, 3, 5, 64, 1000, 10000000,
-                                    1000000000000L};
+static const long batch_items[] = {
+    1, 2, 3, 7, 16, 64, 1000, 9000000, 1000000000000L};
+static const long vector_sizes[] = {1,  2,    3,        5,
+                                    64, 1000, 10000000, 1000000000000L};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static void check_profile(const at_profile *p, const at_machine *m,
-                          tally *t)
+static void check_profile(const at_profile *p, const at_machine *m, tally *t)
 {
     for (size_t s = 0; s < COUNT(batch_sizes); s++)
         for (size_t i = 0; i < COUNT(batch_items); i++)
@@ -187,9 +201,9 @@ static void test_every_answer_runs(void **state)
         assert_at_ok(at_profile_add_machine(models, &m, NULL), NULL);
         add_entries(models, &m);
         add_models(models, &m);
-        check_profile(NULL, &m, &t);           /* fallback */
-        check_profile(entries, &m, &t);        /* entry, nearest */
-        check_profile(models, &m, &t);         /* entry, model */
+        check_profile(NULL, &m, &t);            /* fallback */
+        check_profile(entries, &m, &t);         /* entry, nearest */
+        check_profile(models, &m, &t);          /* entry, model */
         check_profile(models, &other_blas, &t); /* hardware match */
         at_profile_free(entries);
         at_profile_free(models);

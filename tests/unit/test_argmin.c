@@ -96,9 +96,8 @@ static job job_new(at_workload_kind kind, long size, long items, int cpus)
     j.n = at_space_enumerate(kind, size, items, cpus, 0, NULL, 0);
     j.space = calloc(j.n ? j.n : 1, sizeof *j.space);
     assert_non_null(j.space);
-    assert_int_equal(at_space_enumerate(kind, size, items, cpus, 0, j.space,
-                                        j.n),
-                     j.n);
+    assert_int_equal(
+        at_space_enumerate(kind, size, items, cpus, 0, j.space, j.n), j.n);
     return j;
 }
 
@@ -196,21 +195,21 @@ static void test_model_table(void **state)
     static const at_model models[] = {
         /* the svd model of data/examples/with-model.yaml */
         {1000, 0.47, 2.9, 0.62, 0.04, 0.15, 1.12, 0.97, 2e-4, 0, ""},
-        {1000, 0, 2, 0.5, 0.1, 0.1, 1, 1, 0, 0, ""},      /* all zero */
-        {1000, 1, 1, 0, 0, 0, 1, 1, 0, 0, ""},            /* no speedup */
-        {1000, 1, 1, 1, 0, 0, 1, 1, 0, 0, ""},            /* perfect */
-        {1000, 1, 2, 1, 0, 0, 1, 0, 0, 0, ""},            /* never spreads */
+        {1000, 0, 2, 0.5, 0.1, 0.1, 1, 1, 0, 0, ""}, /* all zero */
+        {1000, 1, 1, 0, 0, 0, 1, 1, 0, 0, ""},       /* no speedup */
+        {1000, 1, 1, 1, 0, 0, 1, 1, 0, 0, ""},       /* perfect */
+        {1000, 1, 2, 1, 0, 0, 1, 0, 0, 0, ""},       /* never spreads */
         {1000, 1e-3, 1, 0.3, 0, 0, 0.8, 0.5, 1e-3, 0, ""},
         {1000, 5, 3, 0.9, 0.3, 1, 1.5, 0, 1e-3, 0, ""},
         {1000, 0.01, 0.5, 0.5, 0.01, 0, 1, 0.7, 1e-4, 0, ""}, /* e < 1 */
-        {1, 1e-4, 4, 0.99, 100, 100, 100, 1, 10, 0, ""}, /* range ends */
-        {1000, 0.1, 1, 1.2, 0.05, 0, 1, 1, 0, 0, ""},     /* f > 1 */
-        {1000, 0.1, 2, 0.5, -0.05, 0, 1, 1, 0, 0, ""},    /* contention < 0 */
-        {1000, 0.1, 5, 0.5, 0.05, 0, 0, 2, 0, 0, ""},     /* way out */
+        {1, 1e-4, 4, 0.99, 100, 100, 100, 1, 10, 0, ""},      /* range ends */
+        {1000, 0.1, 1, 1.2, 0.05, 0, 1, 1, 0, 0, ""},         /* f > 1 */
+        {1000, 0.1, 2, 0.5, -0.05, 0, 1, 1, 0, 0, ""}, /* contention < 0 */
+        {1000, 0.1, 5, 0.5, 0.05, 0, 0, 2, 0, 0, ""},  /* way out */
     };
     static const at_machine_costs costs[] = {
         {{18.5, 1.9}, {9.2, 0}, {1.1, 0}, 650, 35},
-        {{0, 0}, {0, 0}, {0, 0}, 0, 0},  /* free messages: ties */
+        {{0, 0}, {0, 0}, {0, 0}, 0, 0},    /* free messages: ties */
         {{50, 0}, {50, 0}, {50, 0}, 0, 0}, /* all transports alike */
         {{-3, 1}, {1, -2}, {1, 0}, 0, 0},  /* out of range */
     };
@@ -219,17 +218,17 @@ static void test_model_table(void **state)
         long size, items;
         int cpus;
     } jobs[] = {
-        {AT_KIND_BATCH, 1500, 16, 2},   {AT_KIND_BATCH, 1000, 1, 1},
-        {AT_KIND_BATCH, 1000, 5, 3},    {AT_KIND_BATCH, 500, 64, 12},
+        {AT_KIND_BATCH, 1500, 16, 2},     {AT_KIND_BATCH, 1000, 1, 1},
+        {AT_KIND_BATCH, 1000, 5, 3},      {AT_KIND_BATCH, 500, 64, 12},
         {AT_KIND_BATCH, 10, 9000000, 2}, /* chunks cut at AT_MAX_CHUNK */
-        {AT_KIND_BATCH, 1000, 100, 0},  /* no CPUs: taken as one */
+        {AT_KIND_BATCH, 1000, 100, 0},   /* no CPUs: taken as one */
         {AT_KIND_VECTOR, 10000000, 1, 2}, {AT_KIND_VECTOR, 3, 1, 8},
-        {AT_KIND_VECTOR, 1000, 1, 24},  {AT_KIND_VECTOR, 10000000, 1, -3},
+        {AT_KIND_VECTOR, 1000, 1, 24},    {AT_KIND_VECTOR, 10000000, 1, -3},
     };
     long before = compared;
     for (size_t k = 0; k < sizeof jobs / sizeof jobs[0]; k++) {
-        job j = job_new(jobs[k].kind, jobs[k].size, jobs[k].items,
-                        jobs[k].cpus);
+        job j =
+            job_new(jobs[k].kind, jobs[k].size, jobs[k].items, jobs[k].cpus);
         for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
             check(&models[i], NULL, &j);
             for (size_t c = 0; c < sizeof costs / sizeof costs[0]; c++)
@@ -248,7 +247,8 @@ static void test_many_cpus(void **state)
     static const struct {
         at_workload_kind kind;
         long size, items;
-    } jobs[] = {{AT_KIND_BATCH, 1000, 1000}, {AT_KIND_BATCH, 300, 37},
+    } jobs[] = {{AT_KIND_BATCH, 1000, 1000},
+                {AT_KIND_BATCH, 300, 37},
                 {AT_KIND_VECTOR, 10000000, 1}};
     long before = compared;
     for (size_t k = 0; k < sizeof jobs / sizeof jobs[0]; k++) {

@@ -43,9 +43,13 @@ static void test_apply(void **state)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        at_config c = {.workers = 1, .mode = AT_MODE_PROCESS,
-                       .blas_threads = 3, .chunk_size = 1, .partitions = 1,
-                       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE};
+        at_config c = {.workers = 1,
+                       .mode = AT_MODE_PROCESS,
+                       .blas_threads = 3,
+                       .chunk_size = 1,
+                       .partitions = 1,
+                       .transport = AT_TRANSPORT_SHM,
+                       .pin = AT_PIN_NONE};
         cpu_set_t before, after;
         sched_getaffinity(0, sizeof before, &before);
         if (at_config_apply(&c, NULL) != AT_OK ||
@@ -79,9 +83,13 @@ static void test_pinned_pool_parent_unpinned(void **state)
     (void)state;
     if (at_usable_cpus() < 2)
         skip(); /* one CPU: two workers cannot differ */
-    at_config c = {.workers = 2, .mode = AT_MODE_PROCESS, .blas_threads = 1,
-                   .chunk_size = 1, .partitions = 1,
-                   .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_CORES};
+    at_config c = {.workers = 2,
+                   .mode = AT_MODE_PROCESS,
+                   .blas_threads = 1,
+                   .chunk_size = 1,
+                   .partitions = 1,
+                   .transport = AT_TRANSPORT_SHM,
+                   .pin = AT_PIN_CORES};
     cpu_set_t before, after;
     sched_getaffinity(0, sizeof before, &before);
     assert_at_ok(at_config_apply(&c, NULL), NULL);
@@ -97,7 +105,8 @@ static void test_pinned_pool_parent_unpinned(void **state)
         if (pid[i] == 0) {
             int cpu = -1, want, n;
             if (at_worker_apply(&c, i, NULL) == AT_OK &&
-                at_worker_cpus(&c, i, NULL, 0, &want, 1, &n, NULL) == AT_OK && n == 1)
+                at_worker_cpus(&c, i, NULL, 0, &want, 1, &n, NULL) == AT_OK &&
+                n == 1)
                 cpu = sched_getcpu() == want ? want : -2;
             _exit(write(fds[1], &cpu, sizeof cpu) == sizeof cpu ? 0 : 1);
         }
@@ -105,8 +114,7 @@ static void test_pinned_pool_parent_unpinned(void **state)
     int cpu[2];
     for (int i = 0; i < 2; i++) {
         assert_child_succeeded(pid[i]);
-        assert_int_equal(read(fds[0], &cpu[i], sizeof cpu[i]),
-                         sizeof cpu[i]);
+        assert_int_equal(read(fds[0], &cpu[i], sizeof cpu[i]), sizeof cpu[i]);
         assert_true(cpu[i] >= 0); /* on the CPU at_worker_cpus names */
     }
     close(fds[0]);
@@ -121,9 +129,13 @@ static void test_worker_cpus(void **state)
 {
     (void)state;
     int n = at_usable_cpus(), cpus[4], count = -1;
-    at_config c = {.workers = 2, .mode = AT_MODE_PROCESS, .blas_threads = 1,
-                   .chunk_size = 1, .partitions = 1,
-                   .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE};
+    at_config c = {.workers = 2,
+                   .mode = AT_MODE_PROCESS,
+                   .blas_threads = 1,
+                   .chunk_size = 1,
+                   .partitions = 1,
+                   .transport = AT_TRANSPORT_SHM,
+                   .pin = AT_PIN_NONE};
     assert_at_ok(at_worker_cpus(&c, 1, NULL, 0, cpus, 4, &count, NULL), NULL);
     assert_int_equal(count, 0);
     c.pin = AT_PIN_CORES;

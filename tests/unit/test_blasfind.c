@@ -13,22 +13,32 @@
 #include <string.h>
 
 typedef struct fake {
-    const char *file;     /* in $BUILDDIR/tests/unit/.libs */
-    const char *get;      /* its thread getter, to confirm the setting */
-    int returns_dim;      /* the getter returns BLIS's dim_t */
-    at_blas_info want;    /* path and threads are checked apart */
+    const char *file;  /* in $BUILDDIR/tests/unit/.libs */
+    const char *get;   /* its thread getter, to confirm the setting */
+    int returns_dim;   /* the getter returns BLIS's dim_t */
+    at_blas_info want; /* path and threads are checked apart */
 } fake;
 
 static const fake fakes[] = {
-    {"libscipy_openblas64_fake.so", "scipy_openblas_get_num_threads64_", 0,
+    {"libscipy_openblas64_fake.so",
+     "scipy_openblas_get_num_threads64_",
+     0,
      {"openblas", "0.3.99.dev", "FakeCore", "openmp", 0, 32, ""}},
-    {"libblas_fake64.so", "openblas_get_num_threads_64", 0,
+    {"libblas_fake64.so",
+     "openblas_get_num_threads_64",
+     0,
      {"openblas", "0.3.99.dev", "FakeCore", "openmp", 0, 32, ""}},
-    {"libblis_fake.so", "bli_thread_get_num_threads", 1,
+    {"libblis_fake.so",
+     "bli_thread_get_num_threads",
+     1,
      {"blis", "0.9.0", "zen3", "pthreads", 0, 7, ""}},
-    {"libmkl_rt_fake.so", "MKL_Get_Max_Threads", 0,
+    {"libmkl_rt_fake.so",
+     "MKL_Get_Max_Threads",
+     0,
      {"mkl", "2023.2.0", "unknown", "tbb", 0, 7, ""}},
-    {"libflexiblas_fake.so", "flexiblas_get_num_threads", 0,
+    {"libflexiblas_fake.so",
+     "flexiblas_get_num_threads",
+     0,
      {"flexiblas", "3.3.1", "OPENBLAS-OPENMP", "unknown", 0, 7, ""}},
 };
 #define N_FAKES (sizeof fakes / sizeof fakes[0])

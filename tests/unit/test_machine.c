@@ -43,21 +43,27 @@ static void test_cgroup_limits_table(void **state)
         {{{"app/cpu.max", "150000 100000\n"}}, "0::/app\n", 2},
         /* v2, limit on an ancestor applies; the tighter one wins */
         {{{"a/cpu.max", "100000 100000\n"}, {"a/b/cpu.max", "max 100000\n"}},
-         "0::/a/b\n", 1},
-        {{{"a/cpu.max", "400000 100000\n"}, {"a/b/cpu.max", "300000 100000\n"}},
-         "0::/a/b\n", 3},
+         "0::/a/b\n",
+         1},
+        {{{"a/cpu.max", "400000 100000\n"},
+          {"a/b/cpu.max", "300000 100000\n"}},
+         "0::/a/b\n",
+         3},
         /* v1, cpu,cpuacct joint mount */
         {{{"cpu,cpuacct/job/cpu.cfs_quota_us", "200000\n"},
           {"cpu,cpuacct/job/cpu.cfs_period_us", "100000\n"}},
-         "4:memory:/x\n3:cpu,cpuacct:/job\n", 2},
+         "4:memory:/x\n3:cpu,cpuacct:/job\n",
+         2},
         /* v1, unlimited quota */
         {{{"cpu/cpu.cfs_quota_us", "-1\n"},
           {"cpu/cpu.cfs_period_us", "100000\n"}},
-         "2:cpu:/\n", 0},
+         "2:cpu:/\n",
+         0},
         /* v1: 'cpuset' is not 'cpu' */
         {{{"cpuset/cpu.cfs_quota_us", "100000\n"},
           {"cpuset/cpu.cfs_period_us", "100000\n"}},
-         "5:cpuset:/\n", 0},
+         "5:cpuset:/\n",
+         0},
         /* garbage and missing files are no limit */
         {{{"cpu.max", "lots\n"}}, "0::/\n", 0},
         {{{NULL, NULL}}, "0::/nowhere\n", 0},

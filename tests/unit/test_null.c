@@ -9,9 +9,13 @@
 #include <math.h>
 #include <string.h>
 
-static at_config cfg = {.workers = 2, .mode = AT_MODE_PROCESS,
-                        .blas_threads = 1, .chunk_size = 1, .partitions = 1,
-                        .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE};
+static at_config cfg = {.workers = 2,
+                        .mode = AT_MODE_PROCESS,
+                        .blas_threads = 1,
+                        .chunk_size = 1,
+                        .partitions = 1,
+                        .transport = AT_TRANSPORT_SHM,
+                        .pin = AT_PIN_NONE};
 static at_machine mach;
 static at_entry entry;
 static at_model *model;
@@ -24,8 +28,11 @@ static int count, cpus[4];
 static void *ptr;
 static at_profile *prof, *out_prof;
 
-#define CALL(name, call)                                                    \
-    static at_status name(at_error *err) { return call; }
+#define CALL(name, call)                                                     \
+    static at_status name(at_error *err)                                     \
+    {                                                                        \
+        return call;                                                         \
+    }
 
 CALL(detect, at_machine_detect(NULL, err))
 CALL(get_threads, at_blas_get_threads(NULL, err))
@@ -35,7 +42,8 @@ CALL(pin_parse, at_pin_parse("cores", NULL, err))
 CALL(config_check, at_config_check(NULL, err))
 CALL(config_apply, at_config_apply(NULL, err))
 CALL(worker_apply, at_worker_apply(NULL, 0, err))
-CALL(worker_cpus_config, at_worker_cpus(NULL, 0, NULL, 0, cpus, 4, &count, err))
+CALL(worker_cpus_config,
+     at_worker_cpus(NULL, 0, NULL, 0, cpus, 4, &count, err))
 CALL(worker_cpus_count, at_worker_cpus(&cfg, 0, NULL, 0, cpus, 4, NULL, err))
 CALL(profile_new, at_profile_new(NULL, err))
 CALL(load_path, at_profile_load(NULL, &out_prof, err))
@@ -162,8 +170,8 @@ static void test_null_values(void **state)
     assert_true(at_model_predict(NULL, NULL, 2, AT_KIND_BATCH, 10, 10, &cfg) <
                 0);
     assert_at_ok(at_model_new(&model, NULL), NULL);
-    assert_true(at_model_predict(model, NULL, 2, AT_KIND_BATCH, 10, 10,
-                                 NULL) < 0);
+    assert_true(
+        at_model_predict(model, NULL, 2, AT_KIND_BATCH, 10, 10, NULL) < 0);
     at_model_free(model);
     at_model_free(NULL);
     at_model_copy(NULL, NULL);
@@ -187,8 +195,7 @@ static void test_null_values(void **state)
     assert_true(at_profile_equal(NULL, NULL));
     assert_int_equal(at_workload_kind_of(NULL, NULL), -1);
     assert_int_equal(at_blas_list(NULL, 5), at_blas_list(NULL, 0));
-    assert_string_equal(at_error_format(NULL, buf, sizeof buf),
-                        "(no error)");
+    assert_string_equal(at_error_format(NULL, buf, sizeof buf), "(no error)");
     assert_null(at_error_format(NULL, NULL, 10));
     (void)sample;
 }

@@ -20,9 +20,9 @@
 /* What a task is told to do, by the bytes of the job's arg. */
 typedef struct task_arg {
     double scale;
-    long kill_item;  /* this item's worker raises SIGKILL */
-    long fail_item;  /* this item returns 7 */
-    long slow_item;  /* this item sleeps slow_s */
+    long kill_item; /* this item's worker raises SIGKILL */
+    long fail_item; /* this item returns 7 */
+    long slow_item; /* this item sleeps slow_s */
     double slow_s;
 } task_arg;
 
@@ -68,8 +68,19 @@ static void fill(double *in, long items)
 static at_job batch_job(const double *in, double *out, long items, int chunk,
                         const task_arg *arg)
 {
-    at_job j = {AT_KIND_BATCH, item_task, NULL, arg, sizeof *arg, in, out,
-                N * sizeof(double), N * sizeof(double), items, chunk, 1, 0};
+    at_job j = {AT_KIND_BATCH,
+                item_task,
+                NULL,
+                arg,
+                sizeof *arg,
+                in,
+                out,
+                N * sizeof(double),
+                N * sizeof(double),
+                items,
+                chunk,
+                1,
+                0};
     return j;
 }
 
@@ -126,12 +137,12 @@ static void test_batch_in_every_config(void **state)
     double *plain_in = malloc(items * N * sizeof(double));
     double *plain_out = malloc(items * N * sizeof(double));
     double *shm_in, *shm_out;
-    assert_at_ok(at_buffer_alloc(items * N * sizeof(double), (void **)&shm_in,
-                                 NULL),
-                 NULL);
-    assert_at_ok(at_buffer_alloc(items * N * sizeof(double),
-                                 (void **)&shm_out, NULL),
-                 NULL);
+    assert_at_ok(
+        at_buffer_alloc(items * N * sizeof(double), (void **)&shm_in, NULL),
+        NULL);
+    assert_at_ok(
+        at_buffer_alloc(items * N * sizeof(double), (void **)&shm_out, NULL),
+        NULL);
     fill(plain_in, items);
     fill(shm_in, items);
     int configs = 0;
@@ -141,7 +152,8 @@ static void test_batch_in_every_config(void **state)
                 for (int pin = 0; pin < 2; pin++) {
                     at_config c = {.workers = workers,
                                    .mode = (at_mode)mode,
-                                   .blas_threads = 1, .chunk_size = 1,
+                                   .blas_threads = 1,
+                                   .chunk_size = 1,
                                    .partitions = 1,
                                    .transport = (at_transport)tr,
                                    .pin = (at_pin)pin};
@@ -153,8 +165,8 @@ static void test_batch_in_every_config(void **state)
                             double *in = shared ? shm_in : plain_in;
                             double *out = shared ? shm_out : plain_out;
                             memset(out, 0, items * N * sizeof(double));
-                            at_job j = batch_job(in, out, items, chunk,
-                                                 &plain);
+                            at_job j =
+                                batch_job(in, out, items, chunk, &plain);
                             at_job_stats st;
                             assert_at_ok(at_pool_run(pool, &j, &st, &err),
                                          &err);
@@ -190,17 +202,30 @@ static void test_vector_partitions(void **state)
     }
     for (int mode = 0; mode < 2; mode++)
         for (int tr = 0; tr < 2; tr++) {
-            at_config c = {.workers = 2, .mode = (at_mode)mode,
-                           .blas_threads = 1, .chunk_size = 1,
-                           .partitions = 1, .transport = (at_transport)tr,
+            at_config c = {.workers = 2,
+                           .mode = (at_mode)mode,
+                           .blas_threads = 1,
+                           .chunk_size = 1,
+                           .partitions = 1,
+                           .transport = (at_transport)tr,
                            .pin = AT_PIN_NONE};
             at_pool *pool;
             assert_at_ok(at_pool_create(&c, &pool, NULL), NULL);
             static const int parts[] = {1, 2, 3, 7, 64, 1001};
             for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++) {
-                at_job j = {AT_KIND_VECTOR, NULL, span_task, &plain,
-                            sizeof plain, in, out, sizeof(double),
-                            sizeof(double), n, 1, parts[p], 0};
+                at_job j = {AT_KIND_VECTOR,
+                            NULL,
+                            span_task,
+                            &plain,
+                            sizeof plain,
+                            in,
+                            out,
+                            sizeof(double),
+                            sizeof(double),
+                            n,
+                            1,
+                            parts[p],
+                            0};
                 memset(out, 0, n * sizeof(double));
                 assert_at_ok(at_pool_run(pool, &j, NULL, NULL), NULL);
                 assert_memory_equal(out, want, n * sizeof(double));
@@ -216,9 +241,13 @@ static void test_bad_jobs_are_refused(void **state)
 {
     (void)state;
     double in[N * 4], out[N * 4];
-    at_config c = {.workers = 2, .mode = AT_MODE_PROCESS, .blas_threads = 1,
-                   .chunk_size = 1, .partitions = 1,
-                   .transport = AT_TRANSPORT_PIPE, .pin = AT_PIN_NONE};
+    at_config c = {.workers = 2,
+                   .mode = AT_MODE_PROCESS,
+                   .blas_threads = 1,
+                   .chunk_size = 1,
+                   .partitions = 1,
+                   .transport = AT_TRANSPORT_PIPE,
+                   .pin = AT_PIN_NONE};
     at_pool *pool;
     at_error err;
     assert_at_ok(at_pool_create(&c, &pool, NULL), NULL);
@@ -242,17 +271,20 @@ static void test_bad_jobs_are_refused(void **state)
 /* Runs a faulty job in `mode`, expects `code` and `words` in the message,
  * then checks the input, zombies, /dev/shm, and that the pool works. */
 static void fault_case(at_mode mode, const task_arg *arg, at_status code,
-                       const char *words, const char *words2,
-                       double deadline)
+                       const char *words, const char *words2, double deadline)
 {
     const long items = 12;
     double in[items * N], copy[items * N], out[items * N];
     fill(in, items);
     memcpy(copy, in, sizeof in);
     int shm_before = count_dev_shm();
-    at_config c = {.workers = 2, .mode = mode, .blas_threads = 1,
-                   .chunk_size = 1, .partitions = 1,
-                   .transport = AT_TRANSPORT_PIPE, .pin = AT_PIN_NONE};
+    at_config c = {.workers = 2,
+                   .mode = mode,
+                   .blas_threads = 1,
+                   .chunk_size = 1,
+                   .partitions = 1,
+                   .transport = AT_TRANSPORT_PIPE,
+                   .pin = AT_PIN_NONE};
     at_pool *pool;
     at_error err;
     assert_at_ok(at_pool_create(&c, &pool, &err), &err);
@@ -283,8 +315,8 @@ static void test_worker_killed(void **state)
     (void)state;
     task_arg a = plain;
     a.kill_item = 5;
-    fault_case(AT_MODE_PROCESS, &a, AT_ERR_WORKER,
-               "was killed by signal 9", "items 4-5", 0);
+    fault_case(AT_MODE_PROCESS, &a, AT_ERR_WORKER, "was killed by signal 9",
+               "items 4-5", 0);
 }
 
 static void test_task_fails(void **state)
@@ -328,9 +360,13 @@ static void test_cancel(void **state)
         const long items = 4;
         double in[items * N], out[items * N];
         fill(in, items);
-        at_config c = {.workers = 2, .mode = (at_mode)mode,
-                       .blas_threads = 1, .chunk_size = 1, .partitions = 1,
-                       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE};
+        at_config c = {.workers = 2,
+                       .mode = (at_mode)mode,
+                       .blas_threads = 1,
+                       .chunk_size = 1,
+                       .partitions = 1,
+                       .transport = AT_TRANSPORT_SHM,
+                       .pin = AT_PIN_NONE};
         at_pool *pool;
         assert_at_ok(at_pool_create(&c, &pool, NULL), NULL);
         at_job j = batch_job(in, out, items, 1, &a);
@@ -353,20 +389,24 @@ static void test_cancel(void **state)
 static void test_buffers_come_and_go(void **state)
 {
     (void)state;
-    at_config c = {.workers = 2, .mode = AT_MODE_PROCESS, .blas_threads = 1,
-                   .chunk_size = 1, .partitions = 1,
-                   .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE};
+    at_config c = {.workers = 2,
+                   .mode = AT_MODE_PROCESS,
+                   .blas_threads = 1,
+                   .chunk_size = 1,
+                   .partitions = 1,
+                   .transport = AT_TRANSPORT_SHM,
+                   .pin = AT_PIN_NONE};
     at_pool *pool;
     assert_at_ok(at_pool_create(&c, &pool, NULL), NULL);
     for (int round = 0; round < 100; round++) {
         const long items = 3 + round % 5;
         double *in, *out;
-        assert_at_ok(at_buffer_alloc(items * N * sizeof(double),
-                                     (void **)&in, NULL),
-                     NULL);
-        assert_at_ok(at_buffer_alloc(items * N * sizeof(double),
-                                     (void **)&out, NULL),
-                     NULL);
+        assert_at_ok(
+            at_buffer_alloc(items * N * sizeof(double), (void **)&in, NULL),
+            NULL);
+        assert_at_ok(
+            at_buffer_alloc(items * N * sizeof(double), (void **)&out, NULL),
+            NULL);
         fill(in, items);
         at_job j = batch_job(in, out, items, 1, &plain);
         at_job_stats st;

@@ -20,8 +20,8 @@ static const char *const example_files[] = {
     "tests/data/good/empty-machines.yaml"};
 #define N_EXAMPLES (sizeof example_files / sizeof example_files[0])
 
-#define FP_VM "dea336c7b55e3339"    /* 2 CPUs, in every example */
-#define FP_XEON "806984564c3ce0c1"  /* 8 CPUs, cluster.yaml */
+#define FP_VM "dea336c7b55e3339"   /* 2 CPUs, in every example */
+#define FP_XEON "806984564c3ce0c1" /* 8 CPUs, cluster.yaml */
 
 static at_profile *load(const char *rel)
 {
@@ -69,8 +69,8 @@ static void test_error_format_table(void **state)
         {"", 0, 0, "out of memory", "out of memory"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        at_error e = {AT_ERR_PROFILE, "", "", cases[i].line, cases[i].column,
-                      ""};
+        at_error e = {AT_ERR_PROFILE,  "", "", cases[i].line,
+                      cases[i].column, ""};
         strcpy(e.message, cases[i].message);
         strcpy(e.file, cases[i].file);
         char buf[256];
@@ -85,8 +85,8 @@ static void test_verbose_enabled_table(void **state)
     static const struct {
         const char *value; /* NULL: unset */
         int enabled;
-    } cases[] = {{NULL, 0}, {"", 0}, {"0", 0}, {"1", 1}, {"yes", 1},
-                 {"00", 1}};
+    } cases[] = {{NULL, 0}, {"", 0},    {"0", 0},
+                 {"1", 1},  {"yes", 1}, {"00", 1}};
     const char *saved = getenv("AUTOTUNE_VERBOSE");
     char *keep = saved ? strdup(saved) : NULL;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -158,18 +158,24 @@ static void test_knob_names_table(void **state)
 static void test_config_check_table(void **state)
 {
     (void)state;
-    const at_config ok = {2, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM,
-                          AT_PIN_CORES};
+    const at_config ok = {2, AT_MODE_PROCESS,  1,           1,
+                          1, AT_TRANSPORT_SHM, AT_PIN_CORES};
     static const struct {
         int field, value;
         at_status status;
     } cases[] = {
-        {0, 1, AT_OK},       {0, 0, AT_ERR_ARG},
-        {0, AT_MAX_WORKERS, AT_OK}, {0, AT_MAX_WORKERS + 1, AT_ERR_ARG},
-        {1, 0, AT_ERR_ARG},  {1, -3, AT_ERR_ARG},
-        {2, 0, AT_ERR_ARG},  {2, AT_MAX_CHUNK, AT_OK},
-        {3, 0, AT_ERR_ARG},  {4, 7, AT_ERR_ARG},
-        {5, 2, AT_ERR_ARG},  {6, 9, AT_ERR_ARG},
+        {0, 1, AT_OK},
+        {0, 0, AT_ERR_ARG},
+        {0, AT_MAX_WORKERS, AT_OK},
+        {0, AT_MAX_WORKERS + 1, AT_ERR_ARG},
+        {1, 0, AT_ERR_ARG},
+        {1, -3, AT_ERR_ARG},
+        {2, 0, AT_ERR_ARG},
+        {2, AT_MAX_CHUNK, AT_OK},
+        {3, 0, AT_ERR_ARG},
+        {4, 7, AT_ERR_ARG},
+        {5, 2, AT_ERR_ARG},
+        {6, 9, AT_ERR_ARG},
     };
     assert_int_equal(at_config_check(&ok, NULL), AT_OK);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -210,9 +216,9 @@ static void test_round_trip(void **state)
         char *text = NULL, *again = NULL;
         at_error err;
         assert_at_ok(at_profile_to_string(a, &text, &err), &err);
-        assert_at_ok(at_profile_load_string(text, strlen(text), "saved", &b,
-                                            &err),
-                     &err);
+        assert_at_ok(
+            at_profile_load_string(text, strlen(text), "saved", &b, &err),
+            &err);
         assert_true(at_profile_equal(a, b));
         assert_at_ok(at_profile_to_string(b, &again, &err), &err);
         assert_string_equal(text, again); /* saving is deterministic */
@@ -303,10 +309,14 @@ static void test_save_is_atomic_and_leaves_no_temp(void **state)
 static at_entry make_entry(long size, long items, double seconds,
                            const char *when)
 {
-    at_entry e = {size, items, seconds, 0.01, "", {2, AT_MODE_PROCESS, 1, 1,
-                                                   1, AT_TRANSPORT_SHM,
-                                                   AT_PIN_CORES},
-                  {-1, -1, -1, -1}};
+    at_entry e = {
+        size,
+        items,
+        seconds,
+        0.01,
+        "",
+        {2, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM, AT_PIN_CORES},
+        {-1, -1, -1, -1}};
     strcpy(e.measured, when);
     return e;
 }
@@ -347,9 +357,9 @@ static void test_set_entry_validates(void **state)
     e = make_entry(100, 4, 1.0, "2026-01-01T00:00:00Z");
     assert_int_equal(at_profile_set_entry(p, FP_VM, "fft", &e, &err),
                      AT_ERR_ARG);
-    assert_int_equal(at_profile_set_entry(p, "0000000000000000", "svd", &e,
-                                          &err),
-                     AT_ERR_NOMATCH);
+    assert_int_equal(
+        at_profile_set_entry(p, "0000000000000000", "svd", &e, &err),
+        AT_ERR_NOMATCH);
     /* nothing was added by the failures */
     assert_null(at_machine_profile_workload(at_profile_find_machine(p, FP_VM),
                                             "svd"));
@@ -360,8 +370,8 @@ static void test_set_entry_validates(void **state)
 
 static double seconds_of(const at_profile *p, long size, long items)
 {
-    const at_workload_profile *w = at_machine_profile_workload(
-        at_profile_find_machine(p, FP_VM), "svd");
+    const at_workload_profile *w =
+        at_machine_profile_workload(at_profile_find_machine(p, FP_VM), "svd");
     for (size_t i = 0; i < at_workload_profile_entry_count(w); i++) {
         const at_entry *e = at_workload_profile_entry_at(w, i);
         if (e->size == size && e->items == items)
@@ -430,8 +440,8 @@ static void test_merge_into_file_concurrently(void **state)
         pids[i] = fork();
         assert_true(pids[i] >= 0);
         if (pids[i] == 0) {
-            at_entry e = make_entry(100 + i, 16, 1.0 + i,
-                                    "2026-01-01T00:00:00Z");
+            at_entry e =
+                make_entry(100 + i, 16, 1.0 + i, "2026-01-01T00:00:00Z");
             at_profile *p = profile_with(&m, &e);
             int rc = at_profile_merge_into_file(p, path, NULL) == AT_OK;
             at_profile_free(p);
@@ -565,9 +575,8 @@ static void test_query_reasons(void **state)
                                                       : &other;
         at_query_result r;
         at_error err;
-        at_status s = at_profile_query_flags(model, m, cases[i].workload,
-                                             1000, 16, cases[i].flags, &r,
-                                             &err);
+        at_status s = at_profile_query_flags(
+            model, m, cases[i].workload, 1000, 16, cases[i].flags, &r, &err);
         assert_int_equal(s, cases[i].status);
         assert_string_equal(s == AT_OK ? r.reason : err.message,
                             cases[i].text);
@@ -580,9 +589,9 @@ static void test_model_by_name(void **state)
 {
     (void)state;
     static const char *const names[] = {
-        "ref_size",   "compute_s", "exponent",      "parallel_fraction",
-        "contention", "oversub",   "thread_factor", "unpinned_spread",
-        "dispatch_s"};
+        "ref_size",          "compute_s",       "exponent",
+        "parallel_fraction", "contention",      "oversub",
+        "thread_factor",     "unpinned_spread", "dispatch_s"};
     assert_int_equal(at_model_param_count(), 9);
     for (size_t i = 0; i < 9; i++)
         assert_string_equal(at_model_param_name(i), names[i]);
@@ -594,8 +603,9 @@ static void test_model_by_name(void **state)
     } cases[] = {
         {"exponent", 2.5, AT_OK, ""},
         {"error", 0.04, AT_OK, ""},
-        {"exponent", 4.5, AT_ERR_ARG, "model 'exponent' must be from 0 to 4, "
-                                      "got 4.5"},
+        {"exponent", 4.5, AT_ERR_ARG,
+         "model 'exponent' must be from 0 to 4, "
+         "got 4.5"},
         {"parallel_fraction", -0.1, AT_ERR_ARG,
          "model 'parallel_fraction' must be from 0 to 1, got -0.1"},
         {"compute_s", HUGE_VAL, AT_ERR_ARG,
@@ -643,13 +653,12 @@ static void test_query_finds_every_entry(void **state)
     for (long size = 5; size <= 405; size += 5)
         for (long items = 1; items <= 80; items++) {
             at_query_result r;
-            assert_at_ok(at_profile_query(p, &m, "svd", size, items, &r,
-                                          &err),
-                         &err);
+            assert_at_ok(
+                at_profile_query(p, &m, "svd", size, items, &r, &err), &err);
             int present = size % 10 == 0 && size <= 400 && items >= 2 &&
                           (items & (items - 1)) == 0 && items <= 64;
-            assert_int_equal(r.source, present ? AT_SOURCE_ENTRY
-                                               : AT_SOURCE_NEAREST);
+            assert_int_equal(r.source,
+                             present ? AT_SOURCE_ENTRY : AT_SOURCE_NEAREST);
             if (present)
                 assert_true(r.predicted_seconds == (double)(size * items));
             assert_true(r.config.chunk_size <= items);
@@ -666,25 +675,52 @@ static void test_fallback_table(void **state)
         int cpus;
         at_config want;
     } cases[] = {
-        {AT_KIND_BATCH, 1000, 16, 2,
+        {AT_KIND_BATCH,
+         1000,
+         16,
+         2,
          {2, AT_MODE_PROCESS, 1, 2, 1, AT_TRANSPORT_SHM, AT_PIN_CORES}},
-        {AT_KIND_BATCH, 1000, 1, 8,
+        {AT_KIND_BATCH,
+         1000,
+         1,
+         8,
          {1, AT_MODE_PROCESS, 8, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE}},
-        {AT_KIND_BATCH, 1000, 3, 8,
+        {AT_KIND_BATCH,
+         1000,
+         3,
+         8,
          {3, AT_MODE_PROCESS, 2, 1, 1, AT_TRANSPORT_SHM, AT_PIN_CORES}},
-        {AT_KIND_BATCH, 1000, 100, 1,
+        {AT_KIND_BATCH,
+         1000,
+         100,
+         1,
          {1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE}},
-        {AT_KIND_VECTOR, 10000000, 1, 4,
+        {AT_KIND_VECTOR,
+         10000000,
+         1,
+         4,
          {4, AT_MODE_PROCESS, 1, 1, 4, AT_TRANSPORT_SHM, AT_PIN_CORES}},
-        {AT_KIND_VECTOR, 10000000, 1, 1,
+        {AT_KIND_VECTOR,
+         10000000,
+         1,
+         1,
          {1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE}},
         /* never more workers or partitions than elements */
-        {AT_KIND_VECTOR, 3, 1, 8,
+        {AT_KIND_VECTOR,
+         3,
+         1,
+         8,
          {3, AT_MODE_PROCESS, 1, 1, 3, AT_TRANSPORT_SHM, AT_PIN_CORES}},
-        {AT_KIND_VECTOR, 1, 1, 8,
+        {AT_KIND_VECTOR,
+         1,
+         1,
+         8,
          {1, AT_MODE_PROCESS, 8, 1, 1, AT_TRANSPORT_SHM, AT_PIN_NONE}},
         /* a chunk within the limit however many items */
-        {AT_KIND_BATCH, 10, 9000000, 2,
+        {AT_KIND_BATCH,
+         10,
+         9000000,
+         2,
          {2, AT_MODE_PROCESS, 1, AT_MAX_CHUNK, 1, AT_TRANSPORT_SHM,
           AT_PIN_CORES}},
     };
@@ -742,10 +778,10 @@ static void test_space_constraints(void **state)
         at_workload_kind kind;
         long size, items;
         int cpus;
-    } cases[] = {{AT_KIND_BATCH, 100, 16, 2},    {AT_KIND_BATCH, 100, 1, 2},
-                 {AT_KIND_BATCH, 100, 3, 8},     {AT_KIND_BATCH, 100, 100, 1},
-                 {AT_KIND_VECTOR, 1000, 1, 2},   {AT_KIND_VECTOR, 1000, 1, 1},
-                 {AT_KIND_VECTOR, 1000, 1, 6},   {AT_KIND_VECTOR, 5, 1, 4},
+    } cases[] = {{AT_KIND_BATCH, 100, 16, 2},  {AT_KIND_BATCH, 100, 1, 2},
+                 {AT_KIND_BATCH, 100, 3, 8},   {AT_KIND_BATCH, 100, 100, 1},
+                 {AT_KIND_VECTOR, 1000, 1, 2}, {AT_KIND_VECTOR, 1000, 1, 1},
+                 {AT_KIND_VECTOR, 1000, 1, 6}, {AT_KIND_VECTOR, 5, 1, 4},
                  {AT_KIND_VECTOR, 2, 1, 4}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         for (int flags = 0; flags <= AT_SPACE_OVERSUBSCRIBE; flags++)
@@ -755,8 +791,17 @@ static void test_space_constraints(void **state)
 
 /* ---------------------------------------------------------- the model */
 
-static const at_model model = {1000, 0.5, 3, 0.6, 0.05, 0.2, 1.1, 1.0, 1e-3,
-                               0.04, "2026-01-01T00:00:00Z"};
+static const at_model model = {1000,
+                               0.5,
+                               3,
+                               0.6,
+                               0.05,
+                               0.2,
+                               1.1,
+                               1.0,
+                               1e-3,
+                               0.04,
+                               "2026-01-01T00:00:00Z"};
 static const at_machine_costs costs = {{20, 2}, {10, 0}, {1, 0}, 600, 30};
 
 static double predict(const at_config *c, long size, long items)
@@ -767,8 +812,8 @@ static double predict(const at_config *c, long size, long items)
 static void test_model_values(void **state)
 {
     (void)state;
-    at_config serial = {1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM,
-                        AT_PIN_NONE};
+    at_config serial = {1, AT_MODE_PROCESS,  1,          1,
+                        1, AT_TRANSPORT_SHM, AT_PIN_NONE};
     /* one worker, one thread: items x compute, no messages */
     assert_float_equal(predict(&serial, 1000, 16), 16 * 0.5, 1e-12);
     assert_float_equal(predict(&serial, 2000, 16), 16 * 0.5 * 8, 1e-9);
@@ -778,16 +823,15 @@ static void test_model_values(void **state)
                        1e-12);
     /* two shm workers, chunk 1: 8 items each with contention, 16 messages,
      * 14 of them handed out by a parent waiting for a busy CPU */
-    at_config pool = {2, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM,
-                      AT_PIN_NONE};
+    at_config pool = {2, AT_MODE_PROCESS,  1,          1,
+                      1, AT_TRANSPORT_SHM, AT_PIN_NONE};
     assert_float_equal(predict(&pool, 1000, 16),
                        8 * 0.5 * 1.05 + 16 * 10e-6 + 14 * 1e-3, 1e-12);
     /* pipe adds its bandwidth term: 16 x 2 x 8 MB at 2 GB/s */
     pool.transport = AT_TRANSPORT_PIPE;
-    assert_float_equal(predict(&pool, 1000, 16),
-                       8 * 0.5 * 1.05 + 16 * 20e-6 + 16 * 16e6 / 2e9 +
-                           14 * 1e-3,
-                       1e-12);
+    assert_float_equal(
+        predict(&pool, 1000, 16),
+        8 * 0.5 * 1.05 + 16 * 20e-6 + 16 * 16e6 / 2e9 + 14 * 1e-3, 1e-12);
     /* threads take their chunks themselves: no dispatch term */
     pool.mode = AT_MODE_THREAD;
     assert_float_equal(predict(&pool, 1000, 16),
@@ -798,21 +842,21 @@ static void test_model_values(void **state)
     stuck.unpinned_spread = 0;
     pool.mode = AT_MODE_PROCESS;
     pool.transport = AT_TRANSPORT_SHM;
-    assert_float_equal(at_model_predict(&stuck, &costs, 2, AT_KIND_BATCH,
-                                        1000, 16, &pool),
-                       8 * 0.5 * 2 + 16 * 10e-6 + 14 * 1e-3, 1e-12);
+    assert_float_equal(
+        at_model_predict(&stuck, &costs, 2, AT_KIND_BATCH, 1000, 16, &pool),
+        8 * 0.5 * 2 + 16 * 10e-6 + 14 * 1e-3, 1e-12);
     /* pinned, it spreads whatever the model says */
     pool.pin = AT_PIN_CORES;
-    assert_float_equal(at_model_predict(&stuck, &costs, 2, AT_KIND_BATCH,
-                                        1000, 16, &pool),
-                       8 * 0.5 * 1.05 + 16 * 10e-6 + 14 * 1e-3, 1e-12);
+    assert_float_equal(
+        at_model_predict(&stuck, &costs, 2, AT_KIND_BATCH, 1000, 16, &pool),
+        8 * 0.5 * 1.05 + 16 * 10e-6 + 14 * 1e-3, 1e-12);
 }
 
 static void test_model_orderings(void **state)
 {
     (void)state;
-    at_config pool = {2, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM,
-                      AT_PIN_NONE};
+    at_config pool = {2, AT_MODE_PROCESS,  1,          1,
+                      1, AT_TRANSPORT_SHM, AT_PIN_NONE};
     at_config over = pool;
     over.blas_threads = 2;
     assert_true(predict(&over, 1000, 16) > predict(&pool, 1000, 16));

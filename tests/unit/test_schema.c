@@ -187,8 +187,8 @@ static void check_row(const doc_row *r, const at__field *f)
                  optional ? "required" : "optional");
     double lo, hi;
     if (is_number(f) && !range_of(r->type, &lo, &hi))
-        fail_msg("profile-format.md:%d: `%s` of `%s` has no range",
-                 r->line, r->key, r->object);
+        fail_msg("profile-format.md:%d: `%s` of `%s` has no range", r->line,
+                 r->key, r->object);
     if (is_number(f) && (lo != f->min || hi != f->max))
         fail_msg("profile-format.md:%d: `%s` of `%s` is %g..%g in the doc, "
                  "%g..%g in the schema",

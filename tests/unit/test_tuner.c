@@ -25,10 +25,10 @@ static const at_machine_costs costs = {
 };
 
 /* A batch workload like svd, and a vector one like exp. */
-static const at_model batch_truth = {1000, 0.30, 3.0, 0.60, 0.05, 0.30,
-                                     1.02, 0.90, 1e-4, 0, ""};
-static const at_model vector_truth = {1e7, 0.0085, 1.0, 0.05, 0.10, 0.50,
-                                      1.00, 0.30, 2e-4, 0, ""};
+static const at_model batch_truth = {1000, 0.30, 3.0,  0.60, 0.05, 0.30,
+                                     1.02, 0.90, 1e-4, 0,    ""};
+static const at_model vector_truth = {1e7,  0.0085, 1.0,  0.05, 0.10, 0.50,
+                                      1.00, 0.30,   2e-4, 0,    ""};
 
 /* A seeded normal deviate (Box-Muller on a 64-bit LCG): the "noise" of
  * the noisy tests is the same in every run. */
@@ -67,7 +67,8 @@ static size_t make_samples(const at_model *truth, at_workload_kind kind,
     for (size_t i = first; i < n; i += every) {
         double t = at_model_predict(truth, &costs, cpus, kind, size, items,
                                     &space[i]);
-        out[k++] = (at_sample){.size = size, .items = items,
+        out[k++] = (at_sample){.size = size,
+                               .items = items,
                                .config = space[i],
                                .seconds = t * exp(noise * normal(rng))};
     }
@@ -84,10 +85,10 @@ static double worst_error(const at_model *m, const at_model *truth,
     at_config *space = space_of(kind, size, items, cpus, &n);
     double worst = 0;
     for (size_t i = 0; i < n; i++) {
-        double want = at_model_predict(truth, &costs, cpus, kind, size,
-                                       items, &space[i]);
-        double got = at_model_predict(m, &costs, cpus, kind, size, items,
-                                      &space[i]);
+        double want = at_model_predict(truth, &costs, cpus, kind, size, items,
+                                       &space[i]);
+        double got =
+            at_model_predict(m, &costs, cpus, kind, size, items, &space[i]);
         worst = fmax(worst, fabs(got - want) / want);
     }
     free(space);
@@ -133,8 +134,12 @@ static void test_fit_recovers_model(void **state)
         size_t n = make_samples(fc->truth, fc->kind, fc->cpus, fc->size,
                                 fc->items, 0, fc->every, fc->noise, &rng, s);
         assert_true(n > 8 && n < sizeof s / sizeof *s);
-        fit_problem pb = {fc->kind, fc->cpus, &costs, fc->truth->ref_size,
-                          fc->truth->exponent, 0};
+        fit_problem pb = {fc->kind,
+                          fc->cpus,
+                          &costs,
+                          fc->truth->ref_size,
+                          fc->truth->exponent,
+                          0};
         at_model m;
         at_error err;
         assert_at_ok(fit_model(&pb, s, n, &m, &err), &err);
@@ -172,9 +177,13 @@ static void test_fit_error_is_median(void **state)
     /* predictions 0%, 10%, 20% and 50% off: the median is 15% */
     at_sample s[4];
     double off[4] = {1.0, 1.1, 1.2, 1.5};
-    at_config serial = {.workers = 1, .mode = AT_MODE_PROCESS,
-                        .blas_threads = 1, .chunk_size = 1, .partitions = 1,
-                        .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE};
+    at_config serial = {.workers = 1,
+                        .mode = AT_MODE_PROCESS,
+                        .blas_threads = 1,
+                        .chunk_size = 1,
+                        .partitions = 1,
+                        .transport = AT_TRANSPORT_SHM,
+                        .pin = AT_PIN_NONE};
     fit_problem pb = {AT_KIND_BATCH, 2, &costs, 1000, 3, 0};
     for (int i = 0; i < 4; i++) {
         s[i] = (at_sample){.size = 1000, .items = i + 1, .config = serial};
@@ -200,14 +209,18 @@ static void test_fit_needs_samples(void **state)
 
 /* ------------------------------------------------------------ samples */
 
-#define A                                                                  \
-    {.workers = 2, .mode = AT_MODE_PROCESS, .blas_threads = 1,             \
-     .chunk_size = 1, .partitions = 1, .transport = AT_TRANSPORT_SHM,      \
-     .pin = AT_PIN_CORES}
-#define B                                                                  \
-    {.workers = 2, .mode = AT_MODE_THREAD, .blas_threads = 1,              \
-     .chunk_size = 1, .partitions = 1, .transport = AT_TRANSPORT_SHM,      \
-     .pin = AT_PIN_CORES}
+#define A                                                                    \
+    {                                                                        \
+        .workers = 2, .mode = AT_MODE_PROCESS, .blas_threads = 1,            \
+        .chunk_size = 1, .partitions = 1, .transport = AT_TRANSPORT_SHM,     \
+        .pin = AT_PIN_CORES                                                  \
+    }
+#define B                                                                    \
+    {                                                                        \
+        .workers = 2, .mode = AT_MODE_THREAD, .blas_threads = 1,             \
+        .chunk_size = 1, .partitions = 1, .transport = AT_TRANSPORT_SHM,     \
+        .pin = AT_PIN_CORES                                                  \
+    }
 
 typedef struct trial_row {
     at_config config;
@@ -239,13 +252,18 @@ typedef struct samples_case {
 static const samples_case samples_cases[] = {
     /* A's three rounds: median 2, range 2/2; B's two (the failed one is
      * not a time): 2.2, range 0.4/2.2 */
-    {PHASE_BIT(PHASE_FINALS), 2,
+    {PHASE_BIT(PHASE_FINALS),
+     2,
      {{A, 16, 2.0, 1.0}, {B, 16, 2.2, 0.4 / 2.2}}},
     {PHASE_BIT(PHASE_DESIGN), 1, {{A, 2, 0.5, 0}}},
-    {PHASES_ALL & ~PHASE_BIT(PHASE_RESUMED), 3,
+    {PHASES_ALL & ~PHASE_BIT(PHASE_RESUMED),
+     3,
      {{A, 2, 0.5, 0}, {A, 16, 2.0, 1.0}, {B, 16, 2.2, 0.4 / 2.2}}},
-    {PHASES_ALL, 4,
-     {{A, 2, 0.5, 0}, {B, 2, 0.7, 0}, {A, 16, 2.0, 1.0},
+    {PHASES_ALL,
+     4,
+     {{A, 2, 0.5, 0},
+      {B, 2, 0.7, 0},
+      {A, 16, 2.0, 1.0},
       {B, 16, 2.2, 0.4 / 2.2}}},
     {0, 0, {{A, 0, 0, 0}}},
 };
@@ -255,11 +273,13 @@ static void test_trial_samples(void **state)
     (void)state;
     trial_log log = {NULL, 0, 0};
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-        trial t = {.sample = {.size = 1000, .items = rows[i].items,
-                              .config = rows[i].config,
-                              .seconds = rows[i].failed ? 0
-                                                        : rows[i].seconds},
-                   .failed = rows[i].failed, .phase = rows[i].ph};
+        trial t = {
+            .sample = {.size = 1000,
+                       .items = rows[i].items,
+                       .config = rows[i].config,
+                       .seconds = rows[i].failed ? 0 : rows[i].seconds},
+            .failed = rows[i].failed,
+            .phase = rows[i].ph};
         assert_non_null(trial_log_add(&log, &t));
     }
     at_sample out[sizeof rows / sizeof *rows];
@@ -292,47 +312,101 @@ typedef struct baseline_case {
 } baseline_case;
 
 static const baseline_case baseline_cases[] = {
-    {AT_KIND_BATCH, 16, 4,
-     {{.workers = 1, .mode = AT_MODE_PROCESS, .blas_threads = 4,
-       .chunk_size = 1, .partitions = 1,
-       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE},
-      {.workers = 1, .mode = AT_MODE_PROCESS, .blas_threads = 1,
-       .chunk_size = 1, .partitions = 1,
-       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE},
-      {.workers = 4, .mode = AT_MODE_PROCESS, .blas_threads = 4,
-       .chunk_size = 1, .partitions = 1,
-       .transport = AT_TRANSPORT_PIPE, .pin = AT_PIN_NONE},
-      {.workers = 4, .mode = AT_MODE_PROCESS, .blas_threads = 1,
-       .chunk_size = 1, .partitions = 1,
-       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE}}},
+    {AT_KIND_BATCH,
+     16,
+     4,
+     {{.workers = 1,
+       .mode = AT_MODE_PROCESS,
+       .blas_threads = 4,
+       .chunk_size = 1,
+       .partitions = 1,
+       .transport = AT_TRANSPORT_SHM,
+       .pin = AT_PIN_NONE},
+      {.workers = 1,
+       .mode = AT_MODE_PROCESS,
+       .blas_threads = 1,
+       .chunk_size = 1,
+       .partitions = 1,
+       .transport = AT_TRANSPORT_SHM,
+       .pin = AT_PIN_NONE},
+      {.workers = 4,
+       .mode = AT_MODE_PROCESS,
+       .blas_threads = 4,
+       .chunk_size = 1,
+       .partitions = 1,
+       .transport = AT_TRANSPORT_PIPE,
+       .pin = AT_PIN_NONE},
+      {.workers = 4,
+       .mode = AT_MODE_PROCESS,
+       .blas_threads = 1,
+       .chunk_size = 1,
+       .partitions = 1,
+       .transport = AT_TRANSPORT_SHM,
+       .pin = AT_PIN_NONE}}},
     /* fewer items than CPUs: the naive pool has a worker per item */
-    {AT_KIND_BATCH, 3, 4,
-     {{.workers = 1, .mode = AT_MODE_PROCESS, .blas_threads = 4,
-       .chunk_size = 1, .partitions = 1,
-       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE},
-      {.workers = 1, .mode = AT_MODE_PROCESS, .blas_threads = 1,
-       .chunk_size = 1, .partitions = 1,
-       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE},
-      {.workers = 3, .mode = AT_MODE_PROCESS, .blas_threads = 4,
-       .chunk_size = 1, .partitions = 1,
-       .transport = AT_TRANSPORT_PIPE, .pin = AT_PIN_NONE},
-      {.workers = 3, .mode = AT_MODE_PROCESS, .blas_threads = 1,
-       .chunk_size = 1, .partitions = 1,
-       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE}}},
+    {AT_KIND_BATCH,
+     3,
+     4,
+     {{.workers = 1,
+       .mode = AT_MODE_PROCESS,
+       .blas_threads = 4,
+       .chunk_size = 1,
+       .partitions = 1,
+       .transport = AT_TRANSPORT_SHM,
+       .pin = AT_PIN_NONE},
+      {.workers = 1,
+       .mode = AT_MODE_PROCESS,
+       .blas_threads = 1,
+       .chunk_size = 1,
+       .partitions = 1,
+       .transport = AT_TRANSPORT_SHM,
+       .pin = AT_PIN_NONE},
+      {.workers = 3,
+       .mode = AT_MODE_PROCESS,
+       .blas_threads = 4,
+       .chunk_size = 1,
+       .partitions = 1,
+       .transport = AT_TRANSPORT_PIPE,
+       .pin = AT_PIN_NONE},
+      {.workers = 3,
+       .mode = AT_MODE_PROCESS,
+       .blas_threads = 1,
+       .chunk_size = 1,
+       .partitions = 1,
+       .transport = AT_TRANSPORT_SHM,
+       .pin = AT_PIN_NONE}}},
     /* a vector: one partition per worker */
-    {AT_KIND_VECTOR, 1, 2,
-     {{.workers = 1, .mode = AT_MODE_PROCESS, .blas_threads = 2,
-       .chunk_size = 1, .partitions = 1,
-       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE},
-      {.workers = 1, .mode = AT_MODE_PROCESS, .blas_threads = 1,
-       .chunk_size = 1, .partitions = 1,
-       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE},
-      {.workers = 2, .mode = AT_MODE_PROCESS, .blas_threads = 2,
-       .chunk_size = 1, .partitions = 2,
-       .transport = AT_TRANSPORT_PIPE, .pin = AT_PIN_NONE},
-      {.workers = 2, .mode = AT_MODE_PROCESS, .blas_threads = 1,
-       .chunk_size = 1, .partitions = 2,
-       .transport = AT_TRANSPORT_SHM, .pin = AT_PIN_NONE}}},
+    {AT_KIND_VECTOR,
+     1,
+     2,
+     {{.workers = 1,
+       .mode = AT_MODE_PROCESS,
+       .blas_threads = 2,
+       .chunk_size = 1,
+       .partitions = 1,
+       .transport = AT_TRANSPORT_SHM,
+       .pin = AT_PIN_NONE},
+      {.workers = 1,
+       .mode = AT_MODE_PROCESS,
+       .blas_threads = 1,
+       .chunk_size = 1,
+       .partitions = 1,
+       .transport = AT_TRANSPORT_SHM,
+       .pin = AT_PIN_NONE},
+      {.workers = 2,
+       .mode = AT_MODE_PROCESS,
+       .blas_threads = 2,
+       .chunk_size = 1,
+       .partitions = 2,
+       .transport = AT_TRANSPORT_PIPE,
+       .pin = AT_PIN_NONE},
+      {.workers = 2,
+       .mode = AT_MODE_PROCESS,
+       .blas_threads = 1,
+       .chunk_size = 1,
+       .partitions = 2,
+       .transport = AT_TRANSPORT_SHM,
+       .pin = AT_PIN_NONE}}},
 };
 
 static void test_baselines(void **state)
