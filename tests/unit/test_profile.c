@@ -791,17 +791,17 @@ static void test_space_constraints(void **state)
 
 /* ---------------------------------------------------------- the model */
 
-static const at_model model = {1000,
-                               0.5,
-                               3,
-                               0.6,
-                               0.05,
-                               0.2,
-                               1.1,
-                               1.0,
-                               1e-3,
-                               0.04,
-                               "2026-01-01T00:00:00Z"};
+static const at_model model = {.ref_size = 1000,
+                               .compute_s = 0.5,
+                               .exponent = 3,
+                               .parallel_fraction = 0.6,
+                               .contention = 0.05,
+                               .oversub = 0.2,
+                               .thread_factor = 1.1,
+                               .unpinned_spread = 1.0,
+                               .dispatch_s = 1e-3,
+                               .error = 0.04,
+                               .fitted = "2026-01-01T00:00:00Z"};
 static const at_machine_costs costs = {{20, 2}, {10, 0}, {1, 0}, 600, 30};
 
 static double predict(const at_config *c, long size, long items)

@@ -25,10 +25,10 @@ static const at_machine_costs costs = {
 };
 
 /* A batch workload like svd, and a vector one like exp. */
-static const at_model batch_truth = {1000, 0.30, 3.0,  0.60, 0.05, 0.30,
-                                     1.02, 0.90, 1e-4, 0,    ""};
-static const at_model vector_truth = {1e7,  0.0085, 1.0,  0.05, 0.10, 0.50,
-                                      1.00, 0.30,   2e-4, 0,    ""};
+static const at_model batch_truth =
+    TEST_MODEL(1000, 0.30, 3.0, 0.60, 0.05, 0.30, 1.02, 0.90, 1e-4);
+static const at_model vector_truth =
+    TEST_MODEL(1e7, 0.0085, 1.0, 0.05, 0.10, 0.50, 1.00, 0.30, 2e-4);
 
 /* A seeded normal deviate (Box-Muller on a 64-bit LCG): the "noise" of
  * the noisy tests is the same in every run. */

@@ -18,6 +18,17 @@ char *make_temp_dir(void);
 void rm_tree(const char *dir);
 /* A whole file into a malloc'ed string. */
 char *read_text(const char *path);
+/* A model (struct at_model, for tests that include internal.h) from its
+ * nine parameters in the profile's order; error and fitted are 0 and "".
+ * Named members, so a parameter added to the model breaks no test. */
+#define TEST_MODEL(ref, c, e, f, cont, over, tf, spread, disp)               \
+    {                                                                        \
+        .ref_size = (ref), .compute_s = (c), .exponent = (e),                \
+        .parallel_fraction = (f), .contention = (cont), .oversub = (over),   \
+        .thread_factor = (tf), .unpinned_spread = (spread),                  \
+        .dispatch_s = (disp)                                                 \
+    }
+
 /* Waits for the forked child `pid` and asserts it exited with status 0
  * (tests that change process state run it in a child). */
 void assert_child_succeeded(int pid);
