@@ -233,14 +233,23 @@ at_status at_config_apply(const at_config *config, at_error *err);
 
 /* ------------------------------------------------------------- workloads */
 
+/* A workload is a name and a kind. The library knows no names: the
+ * autotune program has its built-in inv, svd, gemm (batch) and exp
+ * (vector), and a user's own program is tuned under a name of the user's
+ * choosing; a profile stores each workload's kind. */
 typedef enum at_workload_kind {
-    AT_KIND_BATCH, /* `items` independent size x size matrices */
-    AT_KIND_VECTOR /* one vector of `size` doubles, split into partitions */
+    AT_KIND_BATCH, /* `items` independent tasks of `size` (matrices) */
+    AT_KIND_VECTOR /* one vector of `size` elements, split into partitions */
 } at_workload_kind;
 
-/* Known workloads: "inv", "svd", "gemm" (batch) and "exp" (vector).
- * Returns 0 and sets *kind for a known name, -1 otherwise. */
-int at_workload_kind_of(const char *workload, at_workload_kind *kind);
+/* A workload name: a lower-case letter, then at most 47 of a-z, 0-9, '_',
+ * '.' and '-'. */
+#define AT_WORKLOAD_NAME_MAX 48
+at_status at_workload_name_check(const char *name, at_error *err);
+/* "batch" and "vector", and back. */
+const char *at_kind_name(at_workload_kind kind);
+at_status at_kind_parse(const char *name, at_workload_kind *kind,
+                        at_error *err);
 
 /* --------------------------------------------------------------- profile */
 
@@ -384,6 +393,8 @@ at_machine_profile_workload(const at_machine_profile *machine,
                             const char *workload);
 
 const char *at_workload_profile_name(const at_workload_profile *wp);
+/* Its kind (AT_KIND_BATCH for NULL). */
+at_workload_kind at_workload_profile_kind(const at_workload_profile *wp);
 /* The fitted model, or NULL when none. */
 const at_model *at_workload_profile_model(const at_workload_profile *wp);
 /* The entries, sorted by (size, items), and the samples, in file order. */
@@ -398,6 +409,13 @@ const at_sample *at_workload_profile_sample_at(const at_workload_profile *wp,
 /* Adds the machine, or updates its identity and host if present. */
 at_status at_profile_add_machine(at_profile *profile, const at_machine *m,
                                  at_error *err);
+/* Adds the workload to a machine of the profile, or checks that the one
+ * there has this kind. Entries, models and samples go to a workload added
+ * so (AT_ERR_ARG otherwise). */
+at_status at_profile_add_workload(at_profile *profile,
+                                  const char *fingerprint,
+                                  const char *workload, at_workload_kind kind,
+                                  at_error *err);
 at_status at_profile_set_costs(at_profile *profile, const char *fingerprint,
                                const at_machine_costs *costs, at_error *err);
 /* Adds or replaces (same size and items) an entry. */
@@ -445,21 +463,24 @@ typedef struct at_query_result {
         machine[AT_FINGERPRINT_LEN + 1]; /* the profile machine used, or "" */
 } at_query_result;
 
-/* Query flags. */
-#define AT_QUERY_STRICT                                                      \
-    1 /* only this exact machine's tuned answers: a
-                             hardware-only match or the fallback rule fails
-                             with AT_ERR_NOMATCH, its reason as message */
+/* Query flags. AT_QUERY_STRICT: only this exact machine's tuned answers;
+ * a hardware-only match or the fallback rule fails with AT_ERR_NOMATCH,
+ * its reason as message. AT_QUERY_VECTOR: the job is a vector job; it
+ * matters only for a workload the profile does not know (the fallback
+ * rule), since one it knows has its kind, and a conflict is AT_ERR_ARG. */
+#define AT_QUERY_STRICT 1
+#define AT_QUERY_VECTOR 2
 
 /* The configuration for `items` tasks of `workload` at `size` (vector
- * workloads: items is 1) on `machine`. The profile's machine is the one
+ * workloads: items is 1; the kind is the profile's, else a batch unless
+ * AT_QUERY_VECTOR) on `machine`. The profile's machine is the one
  * with the same fingerprint; else one with the same hardware fingerprint
  * (the same BLAS vendor first), and the reason names the BLAS it was tuned
  * with; else none, and the fallback rule answers. `profile` may be NULL
  * (the fallback rule). Every answer can run: it never has more workers
  * than tasks, more partitions than elements, or a chunk larger than a
- * worker's share of the tasks. Fails with AT_ERR_ARG for an unknown
- * workload or non-positive size or items. */
+ * worker's share of the tasks. Fails with AT_ERR_ARG for an invalid
+ * workload name or non-positive size or items. */
 at_status at_profile_query(const at_profile *profile,
                            const at_machine *machine, const char *workload,
                            long size, long items, at_query_result *result,

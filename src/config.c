@@ -119,22 +119,44 @@ at_status at_config_check(const at_config *c, at_error *err)
     return AT_OK;
 }
 
-int at_workload_kind_of(const char *workload, at_workload_kind *kind)
+const char *const at__kind_names[2] = {"batch", "vector"};
+
+const char *at_kind_name(at_workload_kind kind)
 {
-    static const struct {
-        const char *name;
-        at_workload_kind kind;
-    } known[] = {{"inv", AT_KIND_BATCH},
-                 {"svd", AT_KIND_BATCH},
-                 {"gemm", AT_KIND_BATCH},
-                 {"exp", AT_KIND_VECTOR}};
-    for (int i = 0; workload && i < COUNT(known); i++)
-        if (strcmp(known[i].name, workload) == 0) {
-            if (kind)
-                *kind = known[i].kind;
-            return 0;
-        }
-    return -1;
+    return (unsigned)kind < COUNT(at__kind_names) ? at__kind_names[kind]
+                                                  : "?";
+}
+
+at_status at_kind_parse(const char *name, at_workload_kind *kind,
+                        at_error *err)
+{
+    AT_REQUIRE(kind, err);
+    int i;
+    at_status s = at__enum_parse(at__kind_names, COUNT(at__kind_names),
+                                 "kind", name, &i, err);
+    if (s == AT_OK)
+        *kind = (at_workload_kind)i;
+    return s;
+}
+
+/* [a-z][a-z0-9_.-]{0,47}: safe in a file name, a YAML key unquoted, a
+ * shell word and an environment value. */
+at_status at_workload_name_check(const char *name, at_error *err)
+{
+    AT_REQUIRE(name, err);
+    size_t n = 0;
+    int ok = name[0] >= 'a' && name[0] <= 'z';
+    for (; ok && name[n]; n++)
+        ok = (name[n] >= 'a' && name[n] <= 'z') ||
+             (name[n] >= '0' && name[n] <= '9') || name[n] == '_' ||
+             name[n] == '.' || name[n] == '-';
+    if (!ok || n > AT_WORKLOAD_NAME_MAX)
+        return at__fail(err, AT_ERR_ARG,
+                        "invalid workload name '%.64s' (a lower-case "
+                        "letter, then at most %d of a-z, 0-9, '_', '.', "
+                        "'-')",
+                        name, AT_WORKLOAD_NAME_MAX - 1);
+    return AT_OK;
 }
 
 /* ------------------------------------------------- applying a config */

@@ -75,6 +75,7 @@ int at__model_argmin(const at_model *model, const at_machine_costs *costs,
 extern const char *const at__mode_names[2];
 extern const char *const at__transport_names[2];
 extern const char *const at__pin_names[2];
+extern const char *const at__kind_names[2];
 int at__lookup_name(const char *const *names, int count, const char *name);
 /* Parses one of `names` into *out; else AT_ERR_ARG, "WHAT must be one of
  * A, B, got 'NAME'". */
@@ -101,7 +102,8 @@ struct at_model {
 };
 
 struct at_workload_profile {
-    char name[16];
+    char name[AT_WORKLOAD_NAME_MAX + 1];
+    at_workload_kind kind; /* -1 while a version 1 file is read */
     int has_model;
     at_model model;
     size_t n_entries;

@@ -98,6 +98,11 @@ const char *at_workload_profile_name(const at_workload_profile *wp)
     return wp ? wp->name : NULL;
 }
 
+at_workload_kind at_workload_profile_kind(const at_workload_profile *wp)
+{
+    return wp ? wp->kind : AT_KIND_BATCH;
+}
+
 const at_model *at_workload_profile_model(const at_workload_profile *wp)
 {
     return wp && wp->has_model ? &wp->model : NULL;
@@ -204,10 +209,40 @@ static at_status workload_for(at_profile *p, const char *fingerprint,
     at_status s = machine_for(p, fingerprint, &mp, err);
     if (s != AT_OK)
         return s;
-    if (at_workload_kind_of(workload, NULL) != 0)
-        return at__fail(err, AT_ERR_ARG, "unknown workload '%s'", workload);
-    *wp = at__workload_get(mp, workload);
-    return *wp ? AT_OK : at__fail(err, AT_ERR_NOMEM, "out of memory");
+    *wp = (at_workload_profile *)at_machine_profile_workload(mp, workload);
+    if (!*wp)
+        return at__fail(err, AT_ERR_ARG,
+                        "no workload '%.64s' on machine %s: add it with its "
+                        "kind first",
+                        workload, fingerprint);
+    return AT_OK;
+}
+
+at_status at_profile_add_workload(at_profile *p, const char *fingerprint,
+                                  const char *workload, at_workload_kind kind,
+                                  at_error *err)
+{
+    AT_REQUIRE(p, err);
+    AT_REQUIRE(fingerprint, err);
+    at_machine_profile *mp;
+    at_status s = at_workload_name_check(workload, err);
+    if (s == AT_OK && (unsigned)kind > AT_KIND_VECTOR)
+        s = at__fail(err, AT_ERR_ARG, "workload kind out of range");
+    if (s == AT_OK)
+        s = machine_for(p, fingerprint, &mp, err);
+    if (s != AT_OK)
+        return s;
+    const at_workload_profile *old =
+        at_machine_profile_workload(mp, workload);
+    if (old && old->kind != kind)
+        return at__fail(
+            err, AT_ERR_ARG, "workload '%s' is a %s workload, not a %s one",
+            workload, at_kind_name(old->kind), at_kind_name(kind));
+    at_workload_profile *wp = at__workload_get(mp, workload);
+    if (!wp)
+        return at__fail(err, AT_ERR_NOMEM, "out of memory");
+    wp->kind = kind;
+    return AT_OK;
 }
 
 at_status at_profile_set_costs(at_profile *p, const char *fingerprint,
@@ -241,7 +276,6 @@ at_status at_profile_set_entry(at_profile *p, const char *fingerprint,
     AT_REQUIRE(fingerprint, err);
     AT_REQUIRE(workload, err);
     AT_REQUIRE(e, err);
-    /* Check everything before workload_for, which may add the workload. */
     at_status s = at_config_check(&e->best, err);
     if (s != AT_OK)
         return s;
@@ -368,9 +402,11 @@ at_status at__profile_copy(const at_profile *src, at_profile **out,
 static at_status merge_workload(at_profile *into, const char *fp,
                                 const at_workload_profile *sw, at_error *err)
 {
-    at_status s = AT_OK;
     at_workload_profile *wp;
-    if ((s = workload_for(into, fp, sw->name, &wp, err)) != AT_OK)
+    at_status s = at_profile_add_workload(into, fp, sw->name, sw->kind, err);
+    if (s == AT_OK)
+        s = workload_for(into, fp, sw->name, &wp, err);
+    if (s != AT_OK)
         return s;
     if (sw->has_model &&
         (!wp->has_model || strcmp(sw->model.fitted, wp->model.fitted) >= 0)) {

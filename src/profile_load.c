@@ -27,6 +27,7 @@ typedef struct ctx {
     at_error *err;
     const char *workload; /* while reading one workload */
     at_workload_kind kind;
+    long version; /* the file's format version, 0 until known */
 } ctx;
 
 /* ------------------------------------------------------------ reporting */
@@ -199,22 +200,20 @@ static at_status read_time(ctx *c, yaml_node_t *v, const at__field *f,
     return AT_OK;
 }
 
-/* A value that must be exactly f->konst. A number (the format version)
- * that is not that number, or not a number, is an unsupported version; a
- * text (the model form) is first checked as a text. */
+/* A value that must be f->konst: a number (the format version) one from
+ * f->min to f->max, the versions read (anything else is an unsupported
+ * version); a text (the model form) that text, checked as a text first. */
 static at_status read_const(ctx *c, yaml_node_t *v, const at__field *f)
 {
     char buf[96], text[32];
     long n;
     if (f->max > 0) {
         if (v->type == YAML_SCALAR_NODE && is_plain(v) &&
-            parse_long(c, v, f->key, (long)f->min, (long)f->max, &n) ==
-                AT_OK &&
-            n == atol(f->konst))
+            parse_long(c, v, f->key, (long)f->min, (long)f->max, &n) == AT_OK)
             return AT_OK;
         return fail_node(
-            c, v, f->key, "%s '%s' (this library reads version %s)",
-            f->konst_message, shown(v, buf, sizeof buf), f->konst);
+            c, v, f->key, "%s '%s' (this library reads versions %g to %g)",
+            f->konst_message, shown(v, buf, sizeof buf), f->min, f->max);
     }
     at__field as_text = *f;
     as_text.size = sizeof text;
@@ -267,6 +266,8 @@ static void set_absent(const at__object *o, void *base)
         const at__field *f = &o->fields[i];
         if (f->flags & AT_F_ABSENT_BELOW_MIN)
             *(double *)at__field_at(base, f) = f->min - 1;
+        else if (f->type == AT_F_ENUM && !(f->flags & AT_F_REQUIRED))
+            *(int *)at__field_at(base, f) = -1; /* "absent", for a check */
         else if (f->type == AT_F_OBJECT && f->count_offset == AT_F_NO_FLAG)
             set_absent(f->object, at__field_at(base, f));
     }
@@ -333,7 +334,42 @@ static at_status read_list(ctx *c, yaml_node_t *node, const at__field *f,
     return AT_OK;
 }
 
-/* The workloads: names the library knows, each once, each an object. */
+/* Version 1 of the format had four workloads, of fixed kinds. */
+static const struct {
+    const char *name;
+    at_workload_kind kind;
+} version1_workloads[] = {{"inv", AT_KIND_BATCH},
+                          {"svd", AT_KIND_BATCH},
+                          {"gemm", AT_KIND_BATCH},
+                          {"exp", AT_KIND_VECTOR}};
+
+static int version1_kind(const char *name, at_workload_kind *kind)
+{
+    for (size_t i = 0; i < 4; i++)
+        if (strcmp(version1_workloads[i].name, name) == 0) {
+            *kind = version1_workloads[i].kind;
+            return 0;
+        }
+    return -1;
+}
+
+static at_status check_workload_name(ctx *c, yaml_node_t *k, const char *name)
+{
+    at_error why;
+    at_workload_kind kind;
+    if (c->version == 1 && (!name || version1_kind(name, &kind) != 0))
+        return fail_node(c, k, name ? name : "",
+                         "unknown workload '%s' (known: inv, svd, gemm, "
+                         "exp)",
+                         name ? name : "?");
+    if (!name)
+        return fail_node(c, k, "", "a workload name must be a scalar");
+    if (at_workload_name_check(name, &why) != AT_OK)
+        return fail_node(c, k, name, "%s", why.message);
+    return AT_OK;
+}
+
+/* The workloads: each name once, each an object. */
 static at_status read_map(ctx *c, yaml_node_t *node, const at__field *f,
                           void *base)
 {
@@ -345,11 +381,8 @@ static at_status read_map(ctx *c, yaml_node_t *node, const at__field *f,
          p < node->data.mapping.pairs.top; p++) {
         yaml_node_t *k = node_of(c, p->key), *v = node_of(c, p->value);
         const char *name = k->type == YAML_SCALAR_NODE ? scalar(k) : NULL;
-        if (!name || at_workload_kind_of(name, &c->kind) != 0)
-            return fail_node(c, k, name ? name : "",
-                             "unknown workload '%s' (known: inv, svd, gemm, "
-                             "exp)",
-                             name ? name : "?");
+        if ((s = check_workload_name(c, k, name)) != AT_OK)
+            return s;
         if (at_machine_profile_workload(mp, name))
             return fail_node(c, k, name, "duplicate key '%s' in %s", name,
                              f->key);
@@ -388,19 +421,6 @@ static at_status check_fits_job(ctx *c, yaml_node_t *node, const char *what,
                          "in %s",
                          cfg->chunk_size, tasks, what);
     return AT_OK;
-}
-
-static at_status check_entry(ctx *c, yaml_node_t *node, void *base)
-{
-    const at_entry *e = base;
-    return check_fits_job(c, node, "entry", "best", e->items, &e->best);
-}
-
-static at_status check_sample(ctx *c, yaml_node_t *node, void *base)
-{
-    const at_sample *smp = base;
-    return check_fits_job(c, node, "sample", "config", smp->items,
-                          &smp->config);
 }
 
 /* Entries are keyed by (size, items): a second one is an error, reported
@@ -446,12 +466,46 @@ static at_status check_unique_entries(ctx *c, yaml_node_t *list,
     return s;
 }
 
+/* A workload's kind: its own, or in a version 1 file its name's. */
+static at_status check_kind(ctx *c, yaml_node_t *node,
+                            at_workload_profile *wp)
+{
+    if ((int)wp->kind >= 0 ||
+        (c->version == 1 && version1_kind(wp->name, &wp->kind) == 0))
+        return AT_OK;
+    return fail_node(c, node, "kind", "missing key 'kind' in workload");
+}
+
+/* Every entry's best and every sample's configuration fit their job, a
+ * job of this workload's kind (known once the whole workload is read). */
+static at_status check_jobs(ctx *c, yaml_node_t *node,
+                            const at_workload_profile *wp)
+{
+    yaml_node_t *entries = value_of(c, node, "entries");
+    yaml_node_t *samples = value_of(c, node, "samples");
+    at_status s = AT_OK;
+    c->kind = wp->kind;
+    c->workload = wp->name;
+    for (size_t i = 0; s == AT_OK && i < wp->n_entries; i++)
+        s = check_fits_job(
+            c, node_of(c, entries->data.sequence.items.start[i]), "entry",
+            "best", wp->entries[i].items, &wp->entries[i].best);
+    for (size_t i = 0; s == AT_OK && i < wp->n_samples; i++)
+        s = check_fits_job(
+            c, node_of(c, samples->data.sequence.items.start[i]), "sample",
+            "config", wp->samples[i].items, &wp->samples[i].config);
+    return s;
+}
+
 static at_status check_workload(ctx *c, yaml_node_t *node, void *base)
 {
     at_workload_profile *wp = base;
     yaml_node_t *entries = value_of(c, node, "entries");
-    at_status s =
-        entries != node ? check_unique_entries(c, entries, wp) : AT_OK;
+    at_status s = check_kind(c, node, wp);
+    if (s == AT_OK)
+        s = check_jobs(c, node, wp);
+    if (s == AT_OK && entries != node)
+        s = check_unique_entries(c, entries, wp);
     if (s == AT_OK)
         at__entries_sort(wp);
     return s;
@@ -497,8 +551,6 @@ static const struct {
     const at__object *object;
     at_status (*check)(ctx *c, yaml_node_t *node, void *base);
 } object_checks[] = {
-    {&at__entry_schema, check_entry},
-    {&at__sample_schema, check_sample},
     {&at__workload_schema, check_workload},
     {&at__machine_schema, check_fingerprint},
     {&at__profile_schema, check_machines},
@@ -626,13 +678,26 @@ static at_status load_document(ctx *c, const char *yaml, size_t length,
     return s;
 }
 
+/* The format version, read ahead: what a workload may be depends on it,
+ * wherever the key stands in the file. 0 when it is no version (the walk
+ * reports that). */
+static long peek_version(ctx *c, yaml_node_t *root)
+{
+    yaml_node_t *v = value_of(c, root, "autotune_profile");
+    if (v == root || !is_plain(v))
+        return 0;
+    char *end;
+    long n = strtol(scalar(v), &end, 10);
+    return *end ? 0 : n;
+}
+
 at_status at_profile_load_string(const char *yaml, size_t length,
                                  const char *name, at_profile **out,
                                  at_error *err)
 {
     AT_REQUIRE(yaml, err);
     AT_REQUIRE(out, err);
-    ctx c = {name ? name : "<string>", NULL, err, NULL, AT_KIND_BATCH};
+    ctx c = {name ? name : "<string>", NULL, err, NULL, AT_KIND_BATCH, 0};
     yaml_document_t doc;
     at_status s = load_document(&c, yaml, length, &doc);
     if (s != AT_OK)
@@ -645,8 +710,10 @@ at_status at_profile_load_string(const char *yaml, size_t length,
     else if (!root)
         s = at__fail_at(err, AT_ERR_PROFILE, c.file, 1, 1, "",
                         "the file is empty, not a profile");
-    else if ((s = refuse_aliases(&c)) == AT_OK)
+    else if ((s = refuse_aliases(&c)) == AT_OK) {
+        c.version = peek_version(&c, root);
         s = read_object(&c, root, &at__profile_schema, p);
+    }
     yaml_document_delete(&doc);
     if (s != AT_OK) {
         at_profile_free(p);

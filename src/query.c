@@ -233,17 +233,29 @@ static void explain(at_query_result *r, const at_profile *profile,
         snprintf(r->reason, sizeof r->reason, "%s", why);
 }
 
-static at_status check_query(const char *workload, long size, long items,
+static at_status check_job(const char *workload, long size, long items,
+                           at_error *err)
+{
+    at_status s = at_workload_name_check(workload, err);
+    if (s == AT_OK && (size < 1 || items < 1))
+        s = at__fail(err, AT_ERR_ARG,
+                     "size and items must be positive, got %ld and %ld", size,
+                     items);
+    return s;
+}
+
+/* The job's kind: the profile's for a workload it knows, else the
+ * caller's (AT_QUERY_VECTOR, or a batch). */
+static at_status kind_of_job(const at_workload_profile *wp,
+                             const char *workload, long items, int flags,
                              at_workload_kind *kind, at_error *err)
 {
-    if (at_workload_kind_of(workload, kind) != 0)
+    int vector = (flags & AT_QUERY_VECTOR) != 0;
+    if (wp && vector && wp->kind != AT_KIND_VECTOR)
         return at__fail(err, AT_ERR_ARG,
-                        "unknown workload '%s' (known: inv, svd, gemm, exp)",
-                        workload ? workload : "(null)");
-    if (size < 1 || items < 1)
-        return at__fail(err, AT_ERR_ARG,
-                        "size and items must be positive, got %ld and %ld",
-                        size, items);
+                        "workload '%s' is a %s workload in the profile",
+                        workload, at_kind_name(wp->kind));
+    *kind = wp ? wp->kind : vector ? AT_KIND_VECTOR : AT_KIND_BATCH;
     if (*kind == AT_KIND_VECTOR && items != 1)
         return at__fail(err, AT_ERR_ARG,
                         "a vector workload has one item, got %ld", items);
@@ -259,18 +271,22 @@ at_status at_profile_query_flags(const at_profile *profile,
     AT_REQUIRE(machine, err);
     AT_REQUIRE(workload, err);
     AT_REQUIRE(result, err);
-    at_workload_kind kind;
-    at_status s = check_query(workload, size, items, &kind, err);
+    at_workload_kind kind = AT_KIND_BATCH;
+    at_status s = check_job(workload, size, items, err);
     if (s != AT_OK)
         return s;
     at_query_result r = {.predicted_seconds = -1, .match = AT_MATCH_NONE};
     const at_machine_profile *mp =
         profile ? match_machine(profile, machine, &r.match) : NULL;
+    const at_workload_profile *wp =
+        mp ? at_machine_profile_workload(mp, workload) : NULL;
+    if ((s = kind_of_job(wp, workload, items, flags, &kind, err)) != AT_OK)
+        return s;
     if (mp)
         at__strlcpy(r.machine, mp->machine.fingerprint, sizeof r.machine);
     char why[160];
-    answer(mp ? at_machine_profile_workload(mp, workload) : NULL, kind, size,
-           items, mp, machine->usable_cpus, &r, why, sizeof why);
+    answer(wp, kind, size, items, mp, machine->usable_cpus, &r, why,
+           sizeof why);
     explain(&r, profile, machine, mp, workload, why);
     at__verbose("query %s size %ld items %ld: %s, %s machine (%s)", workload,
                 size, items, at_source_name(r.source), at_match_name(r.match),

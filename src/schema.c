@@ -123,6 +123,14 @@ static const at__field model_fields[] = {
 const at__object at__model_schema = {"model", ROWS(model_fields), 0};
 
 static const at__field workload_fields[] = {
+    /* required from version 2; a version 1 file had four fixed names,
+     * whose kinds the loader knows (profile_load.c) */
+    {.key = "kind",
+     .type = AT_F_ENUM,
+     .offset = offsetof(at_workload_profile, kind),
+     .names = at__kind_names,
+     .n_names = 2,
+     .count_offset = AT_F_NO_FLAG},
     OBJ("model", at_workload_profile, model, at__model_schema,
         offsetof(at_workload_profile, has_model), 0),
     LIST("entries", at_workload_profile, entries, n_entries, at_entry,
@@ -200,8 +208,8 @@ static const at__field machine_fields[] = {
 const at__object at__machine_schema = {"machine", ROWS(machine_fields), 0};
 
 static const at__field profile_fields[] = {
-    /* a number constant: anything else is another version */
-    CONST("autotune_profile", "1", 1, 1000000,
+    /* a number constant: written 2, read from 1 to 2 */
+    CONST("autotune_profile", "2", 1, 2,
           "unsupported profile format version"),
     LIST("machines", at_profile, machines, n_machines, at_machine_profile,
          at__machine_schema, AT_F_REQUIRED),

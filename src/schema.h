@@ -32,12 +32,11 @@ typedef enum at__ftype {
     AT_F_CONST   /* a value that must be exactly `konst`; stored nowhere */
 } at__ftype;
 
-/* Flags of a field. */
-#define AT_F_REQUIRED 1u /* a missing key is an error */
-#define AT_F_ABSENT_BELOW_MIN                                                \
-    2u /* a number below min means "absent": the
-                                    loader stores min - 1 for a missing
-                                    key, and it is never written */
+/* Flags of a field. AT_F_REQUIRED: a missing key is an error.
+ * AT_F_ABSENT_BELOW_MIN: a number below min means "absent": the loader
+ * stores min - 1 for a missing key, and it is never written. */
+#define AT_F_REQUIRED 1u
+#define AT_F_ABSENT_BELOW_MIN 2u
 
 #define AT_F_NO_FLAG ((size_t)-1)
 

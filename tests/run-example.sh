@@ -32,6 +32,7 @@ else tap_not_ok "example builds" "$(cat "$tmp/cc.log")"; tap_done; exit; fi
 cat >> "$tmp/profile.yaml" <<'YAML'
   workloads:
     svd:
+      kind: batch
       entries:
       - {size: 1000, items: 16, seconds: 1.0, spread: 0.01, measured: 2026-01-01T00:00:00Z, best: {workers: 1, mode: process, blas_threads: 3, chunk_size: 1, partitions: 1, transport: shm, pin: none}}
 YAML

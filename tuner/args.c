@@ -3,6 +3,8 @@
 
 #include "cli.h"
 
+#include "workloads.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -92,21 +94,47 @@ int cli_job_option(int c, const char *arg, cli_job *job)
     case 'p': job->profile = arg; return 1;
     case 'm': job->machine = arg; return 1;
     case 'S': job->strict = 1; return 1;
+    case 'k':
+        if (at_kind_parse(arg, &job->kind, NULL) != AT_OK) {
+            cli_usage_error("--kind: expected batch or vector, got '%s'",
+                            arg);
+            return -1;
+        }
+        job->kind_given = 1;
+        return 1;
     }
     return 0;
 }
 
-int cli_job_check(int argc, char **argv, const char *cmd, const cli_job *job)
+/* A workload name: any valid one, or with `builtin` one of ours; --kind
+ * cannot contradict a built-in workload. */
+static int check_workload(const cli_job *job, int builtin)
 {
+    at_error err;
+    const workload *w = workload_find(job->workload);
+    if (builtin && !w)
+        return cli_usage_error("--workload: unknown workload '%s' (built "
+                               "in: %s)",
+                               job->workload, workload_names());
+    if (at_workload_name_check(job->workload, &err) != AT_OK)
+        return cli_usage_error("--workload: %s", err.message);
+    if (w && job->kind_given && job->kind != w->kind)
+        return cli_usage_error("--kind: '%s' is a %s workload", w->name,
+                               at_kind_name(w->kind));
+    return 0;
+}
+
+int cli_job_check(int argc, char **argv, const char *cmd, const cli_job *job,
+                  int builtin)
+{
+    int rc;
     if (optind < argc)
         return cli_usage_error("%s: unexpected argument '%s'", cmd,
                                argv[optind]);
     if (!job->workload)
         return cli_usage_error("%s: --workload is required", cmd);
-    if (at_workload_kind_of(job->workload, NULL) != 0)
-        return cli_usage_error("--workload: unknown workload '%s' (known: "
-                               "inv, svd, gemm, exp)",
-                               job->workload);
+    if ((rc = check_workload(job, builtin)) != 0)
+        return rc;
     if (!job->size)
         return cli_usage_error("%s: --size is required", cmd);
     return 0;
@@ -144,7 +172,7 @@ int cli_parse_job(int argc, char **argv, const char *cmd, const char *usage,
     static const struct option opts[] = {CLI_JOB_OPTIONS, {NULL, 0, NULL, 0}};
     memset(job, 0, sizeof *job);
     int rc = cli_parse(argc, argv, cmd, usage, opts, job, NULL, NULL);
-    return rc ? rc : cli_job_check(argc, argv, cmd, job);
+    return rc ? rc : cli_job_check(argc, argv, cmd, job, 0);
 }
 
 int cli_load_profile(const char *path, at_profile **profile, char *used,
@@ -188,6 +216,25 @@ static int pick_machine(const cli_job *job, const at_profile *p,
     return 0;
 }
 
+/* The kind of the job: --kind, a built-in workload's, the profile's (this
+ * machine's first, then any machine's), else a batch. Returns the query
+ * flag that says it, for a profile that does not know the workload. */
+static int job_kind(const cli_job *job, const at_profile *p,
+                    const at_machine *m, at_workload_kind *kind)
+{
+    const workload *w = workload_find(job->workload);
+    const at_workload_profile *wp = at_machine_profile_workload(
+        at_profile_find_machine(p, m->fingerprint), job->workload);
+    for (size_t i = 0; !wp && i < at_profile_machine_count(p); i++)
+        wp = at_machine_profile_workload(at_profile_machine_at(p, i),
+                                         job->workload);
+    *kind = job->kind_given ? job->kind
+            : w             ? w->kind
+            : wp            ? at_workload_profile_kind(wp)
+                            : AT_KIND_BATCH;
+    return *kind == AT_KIND_VECTOR ? AT_QUERY_VECTOR : 0;
+}
+
 int cli_resolve(cli_job *job, at_query_result *r, char *used,
                 size_t used_size)
 {
@@ -200,8 +247,10 @@ int cli_resolve(cli_job *job, at_query_result *r, char *used,
         at_profile_free(p);
         return rc;
     }
-    at_workload_kind_of(job->workload, &kind);
+    int flags =
+        job_kind(job, p, &m, &kind) | (job->strict ? AT_QUERY_STRICT : 0);
     job->usable_cpus = m.usable_cpus;
+    job->kind = kind;
     if (!job->items)
         job->items = cli_default_items(kind, m.usable_cpus);
     if (kind == AT_KIND_VECTOR && job->items != 1) {
@@ -210,9 +259,8 @@ int cli_resolve(cli_job *job, at_query_result *r, char *used,
                                "item, got %ld",
                                job->workload, job->items);
     }
-    at_status s =
-        at_profile_query_flags(p, &m, job->workload, job->size, job->items,
-                               job->strict ? AT_QUERY_STRICT : 0, r, &err);
+    at_status s = at_profile_query_flags(p, &m, job->workload, job->size,
+                                         job->items, flags, r, &err);
     /* r->entry points into p: keep only what we print */
     r->entry = NULL;
     at_profile_free(p);

@@ -32,28 +32,34 @@ typedef struct cli_job {
     long size;
     long items; /* 0 = default */
     const char *profile;
-    const char *machine; /* answer as this profile machine, not this host */
-    int strict;          /* --strict: only this exact machine's answers */
-    int usable_cpus;     /* set by cli_resolve: the machine's */
+    const char *machine;   /* answer as this profile machine, not this host */
+    int strict;            /* --strict: only this exact machine's answers */
+    int kind_given;        /* --kind batch|vector */
+    at_workload_kind kind; /* set by cli_resolve: the job's */
+    int usable_cpus;       /* set by cli_resolve: the machine's */
 } cli_job;
 
 /* The options every job command takes (getopt_long entries). */
+// clang-format off
 #define CLI_JOB_OPTIONS                                                      \
     {"workload", required_argument, NULL, 'w'},                              \
-        {"size", required_argument, NULL, 's'},                              \
-        {"items", required_argument, NULL, 'i'},                             \
-        {"profile", required_argument, NULL, 'p'},                           \
-        {"machine", required_argument, NULL, 'm'},                           \
-        {"strict", no_argument, NULL, 'S'},                                  \
-    {                                                                        \
-        "help", no_argument, NULL, 'h'                                       \
-    }
+    {"size", required_argument, NULL, 's'},                                  \
+    {"items", required_argument, NULL, 'i'},                                 \
+    {"profile", required_argument, NULL, 'p'},                               \
+    {"machine", required_argument, NULL, 'm'},                               \
+    {"strict", no_argument, NULL, 'S'},                                      \
+    {"kind", required_argument, NULL, 'k'},                                  \
+    {"help", no_argument, NULL, 'h'}
+// clang-format on
 
 /* One job option: 1 if `c` was one (stored in job), 0 if not, -1 if its
  * value was bad (reported). */
 int cli_job_option(int c, const char *arg, cli_job *job);
-/* After the options: no operands, and workload and size given. */
-int cli_job_check(int argc, char **argv, const char *cmd, const cli_job *job);
+/* After the options: no operands, workload and size given, the workload
+ * a valid name (with `builtin`, one of the program's own) and --kind, if
+ * given, that of a built-in workload. */
+int cli_job_check(int argc, char **argv, const char *cmd, const cli_job *job,
+                  int builtin);
 /* The message for getopt_long's ':' (missing value) or '?' (unknown). */
 int cli_getopt_error(int c, char **argv, const char *cmd);
 

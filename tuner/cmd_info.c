@@ -119,6 +119,7 @@ int cmd_query(int argc, char **argv)
     printf("workload:      %s\n", job.workload);
     printf("size:          %ld\n", job.size);
     printf("items:         %ld\n", job.items);
+    printf("kind:          %s\n", at_kind_name(job.kind));
     printf("profile:       %s\n", used[0] ? used : "(none)");
     printf("machine:       %s (%s match)\n", r.machine[0] ? r.machine : "-",
            at_match_name(r.match));
@@ -162,6 +163,7 @@ int cmd_env(int argc, char **argv)
         "BLIS_NUM_THREADS"};
     for (size_t i = 0; i < sizeof blas_vars / sizeof blas_vars[0]; i++)
         printf("export %s=%d\n", blas_vars[i], c->blas_threads);
+    printf("export AUTOTUNE_KIND=%s\n", at_kind_name(job.kind));
     printf("export AUTOTUNE_WORKERS=%d\n", c->workers);
     printf("export AUTOTUNE_MODE=%s\n", at_mode_name(c->mode));
     printf("export AUTOTUNE_BLAS_THREADS=%d\n", c->blas_threads);

@@ -118,7 +118,7 @@ static int parse(int argc, char **argv, run_args *a)
     a->seed = 42;
     int rc =
         cli_parse(argc, argv, "run", usage, opts, &a->job, run_option, a);
-    return rc ? rc : cli_job_check(argc, argv, "run", &a->job);
+    return rc ? rc : cli_job_check(argc, argv, "run", &a->job, 1);
 }
 
 /* The flags given override the queried configuration; the result must fit

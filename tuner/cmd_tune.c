@@ -147,7 +147,7 @@ static int parse(int argc, char **argv, tune_args *a)
         return cli_usage_error("tune: --strict is for query, env and run");
     if (!a->job.size && a->n_sizes)
         a->job.size = a->sizes[0];
-    if ((rc = cli_job_check(argc, argv, "tune", &a->job)) != 0)
+    if ((rc = cli_job_check(argc, argv, "tune", &a->job, 1)) != 0)
         return rc;
     if (!a->n_sizes)
         a->sizes[a->n_sizes++] = a->job.size;
@@ -496,6 +496,8 @@ static at_status build_profile(const tune_run *r, at_profile **out,
     if (s != AT_OK)
         return s;
     s = at_profile_add_machine(p, &r->m, err);
+    if (s == AT_OK)
+        s = at_profile_add_workload(p, fp, name, r->w->kind, err);
     if (s == AT_OK)
         s = at_profile_set_costs(p, fp, &r->cal.costs, err);
     if (s == AT_OK)

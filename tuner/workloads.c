@@ -223,6 +223,16 @@ static const workload workloads[] = {
      one_double, NULL, exp_span, NULL, exp_residual, 1e-15},
 };
 
+const char *workload_names(void)
+{
+    static char list[128];
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof workloads / sizeof *workloads; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                 i ? ", " : "", workloads[i].name);
+    return list;
+}
+
 const workload *workload_find(const char *name)
 {
     for (size_t i = 0; name && i < sizeof workloads / sizeof *workloads; i++)

@@ -34,6 +34,8 @@ typedef struct workload {
 
 /* The workload of that name, or NULL. */
 const workload *workload_find(const char *name);
+/* The built-in names, "inv, svd, gemm, exp", for messages. */
+const char *workload_names(void);
 
 /* Fills a whole job input: `count` items or elements. */
 void workload_generate(const workload *w, long size, long count,

@@ -66,6 +66,11 @@ static at_profile *big_profile(at_machine *m)
     at_machine_fingerprint(m);
     if (at_profile_new(&p, &err) || at_profile_add_machine(p, m, &err))
         die("build", &err);
+    for (int i = 0; i < 4; i++)
+        if (at_profile_add_workload(p, m->fingerprint, workloads[i],
+                                    i == 3 ? AT_KIND_VECTOR : AT_KIND_BATCH,
+                                    &err))
+            die("workload", &err);
     for (int i = 0; i < 1000; i++) {
         const char *w = workloads[i % 4];
         int vector = i % 4 == 3;
@@ -174,6 +179,10 @@ static at_profile *model_profile(int cpus, at_machine *m)
     at_model *svd = model_of(svd_params), *exp = model_of(exp_params);
     if (at_profile_new(&p, &err) || at_profile_add_machine(p, m, &err) ||
         at_profile_set_costs(p, m->fingerprint, &example_costs, &err) ||
+        at_profile_add_workload(p, m->fingerprint, "svd", AT_KIND_BATCH,
+                                &err) ||
+        at_profile_add_workload(p, m->fingerprint, "exp", AT_KIND_VECTOR,
+                                &err) ||
         at_profile_set_model(p, m->fingerprint, "svd", svd, &err) ||
         at_profile_set_model(p, m->fingerprint, "exp", exp, &err))
         die("model profile", &err);

@@ -94,6 +94,7 @@ def test_query_answers_as_autotune_env(lib, tmp_path):
         [AUTOTUNE, "fingerprint"], capture_output=True, text=True,
         check=True).stdout + """  workloads:
     svd:
+      kind: batch
       entries:
       - {size: 600, items: 8, seconds: 1.0, spread: 0.01, measured: 2026-01-01T00:00:00Z, best: {workers: 2, mode: process, blas_threads: 1, chunk_size: 2, partitions: 1, transport: shm, pin: cores}}
 """)

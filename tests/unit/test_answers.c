@@ -54,6 +54,12 @@ static void add_entries(at_profile *p, const at_machine *m)
     vector.items = 1;
     vector.best.partitions = 64 * w < AT_MAX_PARTITIONS ? 64 * w : w;
     vector.best.chunk_size = 16;
+    assert_at_ok(at_profile_add_workload(p, m->fingerprint, "svd",
+                                         AT_KIND_BATCH, NULL),
+                 NULL);
+    assert_at_ok(at_profile_add_workload(p, m->fingerprint, "exp",
+                                         AT_KIND_VECTOR, NULL),
+                 NULL);
     assert_at_ok(at_profile_set_entry(p, m->fingerprint, "svd", &batch, NULL),
                  NULL);
     assert_at_ok(

@@ -79,6 +79,9 @@ CALL(buffer_alloc, at_buffer_alloc(16, NULL, err))
 CALL(profile_find, at_profile_find(NULL, 10, err))
 CALL(user_path, at_profile_user_path(NULL, 10, err))
 CALL(model_new, at_model_new(NULL, err))
+CALL(name_check, at_workload_name_check(NULL, err))
+CALL(kind_parse, at_kind_parse("batch", NULL, err))
+CALL(add_workload_p, at_profile_add_workload(NULL, "f", "w", 0, err))
 CALL(model_get, at_model_get(NULL, "error", (double *)&ptr, err))
 CALL(model_get_value, at_model_get(model, "error", NULL, err))
 CALL(model_set, at_model_set(NULL, "error", 0, err))
@@ -135,6 +138,9 @@ static void test_null_objects(void **state)
         {profile_find, "at_profile_find: buf is NULL"},
         {user_path, "at_profile_user_path: buf is NULL"},
         {model_new, "at_model_new: out is NULL"},
+        {name_check, "at_workload_name_check: name is NULL"},
+        {kind_parse, "at_kind_parse: kind is NULL"},
+        {add_workload_p, "at_profile_add_workload: p is NULL"},
         {model_get, "at_model_get: model is NULL"},
         {model_get_value, "at_model_get: value is NULL"},
         {model_set, "at_model_set: model is NULL"},
@@ -193,7 +199,6 @@ static void test_null_values(void **state)
     assert_null(at_profile_find_machine(prof, NULL));
     assert_null(at_machine_profile_workload(NULL, "svd"));
     assert_true(at_profile_equal(NULL, NULL));
-    assert_int_equal(at_workload_kind_of(NULL, NULL), -1);
     assert_int_equal(at_blas_list(NULL, 5), at_blas_list(NULL, 0));
     assert_string_equal(at_error_format(NULL, buf, sizeof buf), "(no error)");
     assert_null(at_error_format(NULL, NULL, 10));

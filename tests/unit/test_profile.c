@@ -199,16 +199,47 @@ static void test_config_check_table(void **state)
     }
 }
 
-static void test_workload_kinds(void **state)
+/* Workload names: any the rule allows, the library knows none. */
+static void test_workload_names(void **state)
 {
     (void)state;
+    static const char bad[] =
+        "a lower-case letter, then at most 47 of a-z, 0-9, '_', '.', '-'";
+    static const struct {
+        const char *name;
+        at_status status;
+    } cases[] = {
+        {"svd", AT_OK},
+        {"mysvd", AT_OK},
+        {"my_job.v2-fast", AT_OK},
+        {"a", AT_OK},
+        {"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuv", AT_OK}, /* 48 */
+        {"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvw", AT_ERR_ARG},
+        {"SVD", AT_ERR_ARG},
+        {"1svd", AT_ERR_ARG},
+        {"my job", AT_ERR_ARG},
+        {"", AT_ERR_ARG},
+        {"a/b", AT_ERR_ARG},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        at_error err = {0};
+        assert_int_equal(at_workload_name_check(cases[i].name, &err),
+                         cases[i].status);
+        if (cases[i].status != AT_OK) {
+            char want[256];
+            snprintf(want, sizeof want, "invalid workload name '%s' (%s)",
+                     cases[i].name, bad);
+            assert_string_equal(err.message, want);
+        }
+    }
     at_workload_kind k;
-    assert_int_equal(at_workload_kind_of("svd", &k), 0);
-    assert_int_equal(k, AT_KIND_BATCH);
-    assert_int_equal(at_workload_kind_of("exp", &k), 0);
+    assert_at_ok(at_kind_parse("vector", &k, NULL), NULL);
     assert_int_equal(k, AT_KIND_VECTOR);
-    assert_int_equal(at_workload_kind_of("SVD", &k), -1);
-    assert_int_equal(at_workload_kind_of(NULL, &k), -1);
+    assert_string_equal(at_kind_name(AT_KIND_BATCH), "batch");
+    at_error err;
+    assert_int_equal(at_kind_parse("matrix", &k, &err), AT_ERR_ARG);
+    assert_string_equal(err.message,
+                        "kind must be one of batch, vector, got 'matrix'");
 }
 
 /* ------------------------------------------------------- load and save */
@@ -337,6 +368,9 @@ static at_profile *profile_with(const at_machine *m, const at_entry *e)
     at_error err;
     assert_at_ok(at_profile_new(&p, &err), &err);
     assert_at_ok(at_profile_add_machine(p, m, &err), &err);
+    assert_at_ok(at_profile_add_workload(p, m->fingerprint, "svd",
+                                         AT_KIND_BATCH, &err),
+                 &err);
     if (e)
         assert_at_ok(at_profile_set_entry(p, m->fingerprint, "svd", e, &err),
                      &err);
@@ -365,14 +399,27 @@ static void test_set_entry_validates(void **state)
     assert_int_equal(at_profile_set_entry(p, FP_VM, "svd", &e, &err),
                      AT_ERR_ARG);
     e = make_entry(100, 4, 1.0, "2026-01-01T00:00:00Z");
+    /* a workload not added with its kind */
     assert_int_equal(at_profile_set_entry(p, FP_VM, "fft", &e, &err),
                      AT_ERR_ARG);
+    assert_string_equal(err.message, "no workload 'fft' on machine " FP_VM
+                                     ": add it with its kind first");
+    /* a workload cannot change kind */
+    assert_int_equal(
+        at_profile_add_workload(p, FP_VM, "svd", AT_KIND_VECTOR, &err),
+        AT_ERR_ARG);
+    assert_string_equal(
+        err.message, "workload 'svd' is a batch workload, not a vector one");
     assert_int_equal(
         at_profile_set_entry(p, "0000000000000000", "svd", &e, &err),
         AT_ERR_NOMATCH);
     /* nothing was added by the failures */
+    assert_int_equal(
+        at_workload_profile_entry_count(at_machine_profile_workload(
+            at_profile_find_machine(p, FP_VM), "svd")),
+        0);
     assert_null(at_machine_profile_workload(at_profile_find_machine(p, FP_VM),
-                                            "svd"));
+                                            "fft"));
     at_profile_free(p);
 }
 
@@ -515,8 +562,13 @@ static void test_query_sources(void **state)
                                            : &vm;
         at_query_result r;
         at_error err;
-        assert_at_ok(at_profile_query(p, m, cases[i].workload, cases[i].size,
-                                      cases[i].items, &r, &err),
+        /* the library knows no workload: the caller says exp is a vector
+         * job, for a profile that does not know it */
+        int flags =
+            strcmp(cases[i].workload, "exp") == 0 ? AT_QUERY_VECTOR : 0;
+        assert_at_ok(at_profile_query_flags(p, m, cases[i].workload,
+                                            cases[i].size, cases[i].items,
+                                            flags, &r, &err),
                      &err);
         assert_int_equal(r.source, cases[i].source);
         assert_int_equal(r.config.workers, cases[i].workers);
@@ -530,14 +582,63 @@ static void test_query_sources(void **state)
     }
     at_query_result r;
     at_error err;
-    assert_int_equal(at_profile_query(cluster, &xeon, "fft", 1, 1, &r, &err),
+    assert_int_equal(at_profile_query(cluster, &xeon, "FFT", 1, 1, &r, &err),
                      AT_ERR_ARG);
+    /* a workload the profile does not know: the fallback, as a batch */
+    assert_at_ok(at_profile_query(cluster, &xeon, "fft", 1, 4, &r, &err),
+                 &err);
+    assert_int_equal(r.source, AT_SOURCE_FALLBACK);
+    /* one it knows keeps its kind */
+    assert_int_equal(at_profile_query_flags(cluster, &xeon, "svd", 100, 1,
+                                            AT_QUERY_VECTOR, &r, &err),
+                     AT_ERR_ARG);
+    assert_string_equal(err.message,
+                        "workload 'svd' is a batch workload in the profile");
     assert_int_equal(at_profile_query(cluster, &xeon, "svd", 0, 1, &r, &err),
                      AT_ERR_ARG);
-    assert_int_equal(at_profile_query(cluster, &xeon, "exp", 10, 2, &r, &err),
+    assert_int_equal(at_profile_query_flags(cluster, &xeon, "exp", 10, 2,
+                                            AT_QUERY_VECTOR, &r, &err),
                      AT_ERR_ARG);
+    assert_string_equal(err.message, "a vector workload has one item, got 2");
     at_profile_free(cluster);
     at_profile_free(model);
+}
+
+/* A profile written before format version 2 loads as the same data as
+ * the same profile written now, and every query answers the same. */
+static void test_version1_reads_the_same(void **state)
+{
+    (void)state;
+    static const char *const pairs[][2] = {
+        {"tests/data/good/v1-with-model.yaml",
+         "data/examples/with-model.yaml"},
+        {"tests/data/good/v1-cluster.yaml", "data/examples/cluster.yaml"}};
+    static const char *const workloads[] = {"inv", "svd", "gemm", "exp"};
+    for (size_t k = 0; k < 2; k++) {
+        at_profile *old = load(pairs[k][0]), *now = load(pairs[k][1]);
+        assert_true(at_profile_equal(old, now));
+        for (size_t m = 0; m < at_profile_machine_count(old); m++) {
+            const at_machine *mach =
+                at_machine_profile_machine(at_profile_machine_at(old, m));
+            for (size_t w = 0; w < 4; w++)
+                for (long size = 250; size <= 4000; size *= 2) {
+                    long items = w == 3 ? 1 : size / 50;
+                    at_query_result a, b;
+                    assert_at_ok(at_profile_query(old, mach, workloads[w],
+                                                  size, items, &a, NULL),
+                                 NULL);
+                    assert_at_ok(at_profile_query(now, mach, workloads[w],
+                                                  size, items, &b, NULL),
+                                 NULL);
+                    assert_memory_equal(&a.config, &b.config,
+                                        sizeof a.config);
+                    assert_int_equal(a.source, b.source);
+                    assert_string_equal(a.reason, b.reason);
+                }
+        }
+        at_profile_free(old);
+        at_profile_free(now);
+    }
 }
 
 /* Every answer says which machine gave it and why; strict mode refuses
@@ -956,7 +1057,7 @@ int main(void)
         cmocka_unit_test(test_verbose_enabled_table),
         cmocka_unit_test(test_knob_names_table),
         cmocka_unit_test(test_config_check_table),
-        cmocka_unit_test(test_workload_kinds),
+        cmocka_unit_test(test_workload_names),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_load_errors_fill_struct),
         cmocka_unit_test(test_load_null_err_is_allowed),
@@ -967,6 +1068,7 @@ int main(void)
         cmocka_unit_test(test_merge_into_file_concurrently),
         cmocka_unit_test(test_query_sources),
         cmocka_unit_test(test_query_reasons),
+        cmocka_unit_test(test_version1_reads_the_same),
         cmocka_unit_test(test_model_by_name),
         cmocka_unit_test(test_query_finds_every_entry),
         cmocka_unit_test(test_fallback_table),

@@ -1,0 +1,1 @@
+autotune query --workload "My Job" --size 100

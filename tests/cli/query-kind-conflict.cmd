@@ -1,0 +1,1 @@
+autotune query --workload svd --kind vector --size 100

@@ -1,1 +1,0 @@
-autotune query --workload fft --size 100
