@@ -4,6 +4,8 @@
 
 #include "cli.h"
 
+#include "envvars.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,38 +56,38 @@ int cmd_fingerprint(int argc, char **argv)
     return 0;
 }
 
-/* Each worker's CPUs, "0,1;2,3": workers split by ';', CPUs by ','. Of
- * this process's mask, or for another machine (--machine) of CPUs 0 to
- * its usable CPUs - 1, as a process there with a full mask would see. */
-static int cpusets_text(const at_config *c, const cli_job *job, int usable,
-                        char *buf, size_t size)
+/* The job as env_each sees it: for another machine (--machine) the CPU
+ * sets are of CPUs 0 to its usable CPUs - 1, as a process there with a
+ * full mask would see; for this one, of this process's mask. */
+static env_job env_job_of(const cli_job *job, const at_query_result *r)
 {
-    static int cpus[AT_MAX_THREADS], all[AT_MAX_WORKERS];
-    int n;
-    at_error err;
-    size_t used = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < usable && i < AT_MAX_WORKERS; i++)
+    static int all[AT_MAX_WORKERS];
+    for (int i = 0; i < job->usable_cpus && i < AT_MAX_WORKERS; i++)
         all[i] = i;
-    for (int w = 0; w < c->workers; w++) {
-        if (at_worker_cpus(c, w, job->machine ? all : NULL, usable, cpus,
-                           AT_MAX_THREADS, &n, &err) != AT_OK)
-            return cli_report(&err);
-        for (int k = 0; k < n && used < size; k++)
-            used += (size_t)snprintf(buf + used, size - used, "%s%d",
-                                     k   ? ","
-                                     : w ? ";"
-                                         : "",
-                                     cpus[k]);
-    }
-    if (used >= size) {
-        fprintf(stderr,
-                "autotune: the CPU sets of %d workers do not fit "
-                "%zu bytes\n",
-                c->workers, size);
-        return 1;
-    }
-    return 0;
+    return (env_job){job->workload,
+                     job->kind,
+                     job->size,
+                     job->items,
+                     at_source_name(r->source),
+                     at_match_name(r->match),
+                     job->machine ? all : NULL,
+                     job->usable_cpus};
+}
+
+static void print_cpusets(const char *name, const char *value, void *ctx)
+{
+    (void)ctx;
+    if (!strcmp(name, "AUTOTUNE_CPUSETS") && value[0])
+        printf("cpusets:       %s\n", value);
+}
+
+/* A shell word: values are numbers and names but for the CPU sets, whose
+ * ';' the shell would take for the end of a command. */
+static void print_export(const char *name, const char *value, void *ctx)
+{
+    (void)ctx;
+    const char *q = strpbrk(value, ";, ") || !value[0] ? "'" : "";
+    printf("export %s=%s%s%s\n", name, q, value, q);
 }
 
 static const char query_usage[] =
@@ -132,10 +134,10 @@ int cmd_query(int argc, char **argv)
     printf("partitions:    %d\n", c->partitions);
     printf("transport:     %s\n", at_transport_name(c->transport));
     printf("pin:           %s\n", at_pin_name(c->pin));
-    static char sets[1 << 16];
-    if (c->pin == AT_PIN_CORES &&
-        cpusets_text(c, &job, job.usable_cpus, sets, sizeof sets) == 0)
-        printf("cpusets:       %s\n", sets);
+    env_job ej = env_job_of(&job, &r);
+    at_error err;
+    if (env_each(&ej, c, print_cpusets, NULL, &err) != AT_OK)
+        return cli_report(&err);
     if (r.predicted_seconds >= 0)
         printf("seconds:       %.6g\n", r.predicted_seconds);
     return 0;
@@ -156,27 +158,9 @@ int cmd_env(int argc, char **argv)
                                sizeof used);
     if (rc)
         return rc < 0 ? 0 : rc;
-    const at_config *c = &r.config;
-    /* Every BLAS reads its own variable; set them all to the one value. */
-    static const char *const blas_vars[] = {
-        "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-        "BLIS_NUM_THREADS"};
-    for (size_t i = 0; i < sizeof blas_vars / sizeof blas_vars[0]; i++)
-        printf("export %s=%d\n", blas_vars[i], c->blas_threads);
-    printf("export AUTOTUNE_KIND=%s\n", at_kind_name(job.kind));
-    printf("export AUTOTUNE_WORKERS=%d\n", c->workers);
-    printf("export AUTOTUNE_MODE=%s\n", at_mode_name(c->mode));
-    printf("export AUTOTUNE_BLAS_THREADS=%d\n", c->blas_threads);
-    printf("export AUTOTUNE_CHUNK_SIZE=%d\n", c->chunk_size);
-    printf("export AUTOTUNE_PARTITIONS=%d\n", c->partitions);
-    printf("export AUTOTUNE_TRANSPORT=%s\n", at_transport_name(c->transport));
-    printf("export AUTOTUNE_PIN=%s\n", at_pin_name(c->pin));
-    printf("export AUTOTUNE_SOURCE=%s\n", at_source_name(r.source));
-    printf("export AUTOTUNE_MATCH=%s\n", at_match_name(r.match));
-    static char sets[1 << 16];
-    if (c->pin == AT_PIN_CORES &&
-        cpusets_text(c, &job, job.usable_cpus, sets, sizeof sets) != 0)
-        return 1;
-    printf("export AUTOTUNE_CPUSETS='%s'\n", sets);
+    env_job ej = env_job_of(&job, &r);
+    at_error err;
+    if (env_each(&ej, &r.config, print_export, NULL, &err) != AT_OK)
+        return cli_report(&err);
     return 0;
 }

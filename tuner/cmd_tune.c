@@ -12,6 +12,7 @@
 
 #include "calibrate.h"
 #include "cli.h"
+#include "command.h"
 #include "search.h"
 #include "util.h"
 
@@ -29,10 +30,15 @@ static const char usage[] =
     "usage: autotune [tune] --workload W --size N [--sizes N,N,...]\n"
     "         [--items K] [--strategy model|grid|random] [--budget SECONDS]\n"
     "         [--output FILE] [--resume] [--quiet] [--seed S]\n"
+    "         [--command 'CMD {size} {items}' [--kind batch|vector]]\n"
     "Measures configurations of workload W (inv, svd, gemm, exp) at each\n"
     "size on this machine, fits the cost model, and merges the best\n"
     "configuration, the baselines, the model and the samples into the\n"
-    "profile (default: the user's, ~/.config/autotune/profile.yaml).\n";
+    "profile (default: the user's, ~/.config/autotune/profile.yaml).\n"
+    "With --command, W is any name and the workload is your own program:\n"
+    "CMD runs through sh -c in each configuration, which it finds in its\n"
+    "environment (AUTOTUNE_*, as `autotune env` prints them); its time is\n"
+    "its last `autotune-seconds: X` line, else its wall time.\n";
 
 enum {
     OPT_SIZES = 300,
@@ -41,7 +47,8 @@ enum {
     OPT_OUTPUT,
     OPT_RESUME,
     OPT_QUIET,
-    OPT_SEED
+    OPT_SEED,
+    OPT_COMMAND
 };
 
 typedef struct tune_args {
@@ -53,6 +60,7 @@ typedef struct tune_args {
     const char *output;
     int resume, quiet;
     long seed;
+    const char *command; /* --command: the user's program */
 } tune_args;
 
 /* The --strategy names, also for the first progress line. */
@@ -114,6 +122,11 @@ static int tune_option(int c, const char *v, void *ctx)
     case OPT_OUTPUT: a->output = v; return 0;
     case OPT_RESUME: a->resume = 1; return 0;
     case OPT_QUIET: a->quiet = 1; return 0;
+    case OPT_COMMAND:
+        if (!v[0])
+            return cli_usage_error("--command: empty command");
+        a->command = v;
+        return 0;
     case OPT_SEED:
         return cli_parse_long("--seed", v, 0, 1L << 62, &a->seed) ? EXIT_USAGE
                                                                   : 0;
@@ -132,6 +145,7 @@ static int parse(int argc, char **argv, tune_args *a)
         {"resume", no_argument, NULL, OPT_RESUME},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"seed", required_argument, NULL, OPT_SEED},
+        {"command", required_argument, NULL, OPT_COMMAND},
         {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->budget = DEFAULT_BUDGET;
@@ -147,7 +161,7 @@ static int parse(int argc, char **argv, tune_args *a)
         return cli_usage_error("tune: --strict is for query, env and run");
     if (!a->job.size && a->n_sizes)
         a->job.size = a->sizes[0];
-    if ((rc = cli_job_check(argc, argv, "tune", &a->job, 1)) != 0)
+    if ((rc = cli_job_check(argc, argv, "tune", &a->job, !a->command)) != 0)
         return rc;
     if (!a->n_sizes)
         a->sizes[a->n_sizes++] = a->job.size;
@@ -227,6 +241,18 @@ static int resolve_path(tune_run *r)
     return 0;
 }
 
+/* The user's program as a workload: its name and kind (--kind, default
+ * batch) and its command; it has no data or check of ours. */
+static const workload *user_workload(const tune_args *a)
+{
+    static workload w;
+    w = (workload){.name = a->job.workload,
+                   .kind = a->job.kind_given ? a->job.kind : AT_KIND_BATCH,
+                   .what = "your command",
+                   .command = a->command};
+    return &w;
+}
+
 /* The arguments and what they resolve to on this machine, all checked
  * before anything is measured. 0, -1 (help printed) or an exit code. */
 static int prepare(int argc, char **argv, tune_run *r)
@@ -235,7 +261,8 @@ static int prepare(int argc, char **argv, tune_run *r)
     int rc = parse(argc, argv, &r->a);
     if (rc)
         return rc;
-    r->w = workload_find(r->a.job.workload);
+    r->w = r->a.command ? user_workload(&r->a)
+                        : workload_find(r->a.job.workload);
     if (at_machine_detect(&r->m, &r->err) != AT_OK)
         return cli_report(&r->err);
     if ((rc = resolve_items(r)) != 0)
@@ -600,6 +627,27 @@ static void print_model(const final_fit *f)
     }
 }
 
+/* Which time the user's program was measured by: its own figure leaves
+ * its start-up and imports out, the wall clock does not. */
+static void print_timing(const tune_run *r)
+{
+    long self, wall;
+    if (!r->w->command)
+        return;
+    command_timing(&self, &wall);
+    if (self && !wall)
+        printf("time: the command's own autotune-seconds line (%ld runs)\n",
+               self);
+    else if (!self)
+        printf("time: the command's wall time, start-up included (%ld runs; "
+               "it printed no autotune-seconds line)\n",
+               wall);
+    else
+        printf("time: autotune-seconds in %ld runs, wall time in %ld runs "
+               "that printed none\n",
+               self, wall);
+}
+
 /* The report on stdout: each size's answer against the baselines, what
  * failed, how far the model goes, and where it all went. */
 static void print_report(const tune_run *r)
@@ -608,6 +656,7 @@ static void print_report(const tune_run *r)
         print_result(&r->a, r->w->kind, r->a.sizes[i], &r->res[i]);
     print_failures(&r->log, r->w->kind);
     print_model(&r->fit);
+    print_timing(r);
     printf("profile: %s (%.0f s)\n", r->path, tuner_now() - r->prog.started);
 }
 

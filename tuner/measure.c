@@ -5,6 +5,7 @@
 
 #include "measure.h"
 
+#include "command.h"
 #include "util.h"
 
 #include <math.h>
@@ -21,6 +22,7 @@ void measure_cancel(void)
     cancel_requested = 1;
     if (p)
         at_pool_cancel(p);
+    command_cancel();
 }
 
 int measure_cancelled(void)
@@ -31,6 +33,7 @@ int measure_cancelled(void)
 void measure_reset_cancel(void)
 {
     cancel_requested = 0;
+    command_reset_cancel();
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -79,6 +82,8 @@ at_status job_data_create(const workload *w, long size, long items,
     d->size = size;
     d->items = items;
     d->count = w->kind == AT_KIND_VECTOR ? size : items;
+    if (w->command)
+        return AT_OK; /* the user's program makes its own data */
     at_status s = at_buffer_alloc((size_t)d->count * w->in_bytes(size),
                                   (void **)&d->in, err);
     if (s == AT_OK)
@@ -120,11 +125,54 @@ static at_status serial_reference(const job_data *d, const workload_arg *arg,
     return s;
 }
 
+/* One timed run of a configuration: its seconds and, for the pool, where
+ * they went. */
+typedef at_status (*run_once)(void *ctx, double *seconds, at_job_stats *stats,
+                              at_error *err);
+
+typedef struct pool_run {
+    at_pool *pool;
+    const at_job *job;
+} pool_run;
+
+static at_status run_pool(void *ctx, double *seconds, at_job_stats *stats,
+                          at_error *err)
+{
+    const pool_run *r = ctx;
+    at_status s = at_pool_run(r->pool, r->job, stats, err);
+    *seconds = stats->wall;
+    return s;
+}
+
+typedef struct command_ctx {
+    const job_data *d;
+    const at_config *config;
+    double deadline;
+    int self_timed;
+} command_ctx;
+
+static at_status run_command(void *ctx, double *seconds, at_job_stats *stats,
+                             at_error *err)
+{
+    command_ctx *r = ctx;
+    const job_data *d = r->d;
+    env_job job = {d->w->name, d->w->kind, d->size, d->items,
+                   "tuning",   NULL,       NULL,    0};
+    command_run run;
+    at_status s = command_measure(d->w->command, &job, r->config, r->deadline,
+                                  &run, err);
+    memset(stats, 0, sizeof *stats);
+    if (s == AT_OK) {
+        *seconds = stats->wall = run.seconds;
+        r->self_timed = run.self_timed;
+    }
+    return s;
+}
+
 /* Timed runs until `repeat`, or earlier once at least `min_repeat` ran
  * and the spread is under the target. */
-static at_status timed_runs(at_pool *pool, const at_job *job,
-                            const measure_opts *o, measurement *m,
-                            at_error *err)
+static at_status timed_runs(run_once once, void *ctx, const measure_opts *o,
+                            measurement *m, at_error *err)
 {
     at_status s = AT_OK;
     int reps = o->repeat > 0 ? o->repeat : 1;
@@ -133,22 +181,23 @@ static at_status timed_runs(at_pool *pool, const at_job *job,
     double *wall = malloc((size_t)reps * sizeof *wall);
     double *sorted = malloc((size_t)reps * sizeof *sorted);
     at_job_stats *stats = malloc((size_t)reps * sizeof *stats);
+    at_job_stats scratch;
+    double t;
     if (!wall || !stats || !sorted)
         s = tuner_out_of_memory(err);
     for (int r = 0; s == AT_OK && r < o->warmup; r++)
-        s = at_pool_run(pool, job, NULL, err);
+        s = once(ctx, &t, &scratch, err);
     int done = 0, auto_warmup = o->warmup < 0;
     double spent = 0;
     while (s == AT_OK && done < reps) {
-        s = at_pool_run(pool, job, &stats[done], err);
+        s = once(ctx, &wall[done], &stats[done], err);
         if (s != AT_OK)
             break;
         if (auto_warmup) {
             auto_warmup = 0;
-            if (stats[done].wall < 0.25)
+            if (wall[done] < 0.25)
                 continue; /* short: that was the warm-up */
         }
-        wall[done] = stats[done].wall;
         spent += wall[done];
         done++;
         memcpy(sorted, wall, (size_t)done * sizeof *wall);
@@ -172,9 +221,25 @@ static at_status timed_runs(at_pool *pool, const at_job *job,
     return s;
 }
 
+/* The user's program: its exit status is its check. */
+static at_status measure_command(const job_data *d, const at_config *config,
+                                 const measure_opts *o, measurement *m,
+                                 at_error *err)
+{
+    command_ctx ctx = {d, config, o->deadline, 0};
+    memset(m, 0, sizeof *m);
+    m->difference = -1;
+    at_status s = timed_runs(run_command, &ctx, o, m, err);
+    m->verified = s == AT_OK;
+    m->self_timed = ctx.self_timed;
+    return s;
+}
+
 at_status measure_on(const job_data *d, const at_config *config,
                      const measure_opts *o, measurement *m, at_error *err)
 {
+    if (d->w->command)
+        return measure_command(d, config, o, m, err);
     workload_arg arg = {d->size};
     at_pool *pool = NULL;
     memset(m, 0, sizeof *m);
@@ -186,7 +251,8 @@ at_status measure_on(const job_data *d, const at_config *config,
         if (cancel_requested)
             at_pool_cancel(pool);
         at_job job = make_job(d, config, &arg, d->out, o->deadline);
-        s = timed_runs(pool, &job, o, m, err);
+        pool_run run = {pool, &job};
+        s = timed_runs(run_pool, &run, o, m, err);
         current_pool = NULL;
     }
     at_pool_free(pool); /* before the reference: its BLAS threads too */

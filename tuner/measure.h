@@ -37,7 +37,9 @@ typedef struct measurement {
     at_job_stats stats;                 /* of the run closest to median */
     double residual;   /* the workload's check of the last result */
     double difference; /* from the serial result, or -1 */
-    int verified;      /* residual and difference within tolerance */
+    int verified;      /* residual and difference within tolerance (a
+                          command: it exited 0) */
+    int self_timed;    /* a command: it reported its own seconds */
 } measurement;
 
 /* Measures the job on `d` in `config`. On failure *err says why (a

@@ -214,13 +214,13 @@ static double exp_residual(long size, const double *x, const double *y,
 
 static const workload workloads[] = {
     {"inv", AT_KIND_BATCH, "LU inverse (dgetrf + dgetri)", square_bytes,
-     square_bytes, inv_item, NULL, gen_invertible, inv_residual, 1e-10},
+     square_bytes, inv_item, NULL, gen_invertible, inv_residual, 1e-10, NULL},
     {"svd", AT_KIND_BATCH, "divide-and-conquer SVD (dgesdd)", square_bytes,
-     svd_out_bytes, svd_item, NULL, gen_matrix, svd_residual, 1e-10},
+     svd_out_bytes, svd_item, NULL, gen_matrix, svd_residual, 1e-10, NULL},
     {"gemm", AT_KIND_BATCH, "matrix product A*A (dgemm)", square_bytes,
-     square_bytes, gemm_item, NULL, gen_matrix, gemm_residual, 1e-12},
+     square_bytes, gemm_item, NULL, gen_matrix, gemm_residual, 1e-12, NULL},
     {"exp", AT_KIND_VECTOR, "element-wise exp of one vector", one_double,
-     one_double, NULL, exp_span, NULL, exp_residual, 1e-15},
+     one_double, NULL, exp_span, NULL, exp_residual, 1e-15, NULL},
 };
 
 const char *workload_names(void)

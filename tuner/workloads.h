@@ -30,6 +30,10 @@ typedef struct workload {
     double (*residual)(long size, const double *in, const double *out,
                        long count, double *work);
     double tolerance; /* residual and difference from the serial run */
+    /* The user's program (autotune --command): its command line, with
+     * {size} and {items}; NULL for the built-in workloads, which have the
+     * functions above instead. */
+    const char *command;
 } workload;
 
 /* The workload of that name, or NULL. */
