@@ -231,6 +231,32 @@ at_status at_worker_apply(const at_config *config, int index, at_error *err);
  * workers inherit. AT_ERR_NOBLAS when no BLAS is loaded. */
 at_status at_config_apply(const at_config *config, at_error *err);
 
+/* ------------------------------------------------------ the environment */
+
+/* A configuration travels to another program in environment variables
+ * (`autotune env` prints them, `autotune --command` sets them for the
+ * program it tunes, python/autotune reads them): OPENBLAS_NUM_THREADS,
+ * OMP_NUM_THREADS, MKL_NUM_THREADS and BLIS_NUM_THREADS (each BLAS reads
+ * its own; all get blas_threads), AUTOTUNE_WORKLOAD, AUTOTUNE_WORKERS,
+ * _MODE, _BLAS_THREADS, _CHUNK_SIZE, _PARTITIONS, _TRANSPORT, _PIN,
+ * AUTOTUNE_CPUSETS (each worker's CPUs, at_worker_cpus of `allowed`:
+ * "0,1;2,3", workers split by ';', CPUs by ','; empty when unpinned) and
+ * AUTOTUNE_SOURCE ("tuning" inside a tuning run). */
+typedef void (*at_env_put)(const char *name, const char *value, void *ctx);
+
+/* Calls `put` for each variable above, in that order. */
+at_status at_config_env(const char *workload, const char *source,
+                        const at_config *config, const int *allowed,
+                        int n_allowed, at_env_put put, void *ctx,
+                        at_error *err);
+
+/* Inside a tuning run of `workload` (AUTOTUNE_SOURCE=tuning and
+ * AUTOTUNE_WORKLOAD=workload), the configuration being tried, read from
+ * the variables above; AT_ERR_NOMATCH outside one, AT_ERR_ARG naming the
+ * variable that is missing or malformed. */
+at_status at_config_from_env(const char *workload, at_config *config,
+                             at_error *err);
+
 /* ------------------------------------------------------------- workloads */
 
 /* A workload is a name and a kind. The library knows no names: the

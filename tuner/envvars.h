@@ -19,13 +19,11 @@ typedef struct env_job {
 } env_job;
 
 /* Called once per variable, in a fixed order. */
-typedef void (*env_put)(const char *name, const char *value, void *ctx);
+typedef at_env_put env_put;
 
-/* Every variable of the job in `c`: the BLAS libraries' own thread
- * variables, then AUTOTUNE_WORKLOAD, _KIND, _SIZE, _ITEMS, _WORKERS,
- * _MODE, _BLAS_THREADS, _CHUNK_SIZE, _PARTITIONS, _TRANSPORT, _PIN,
- * _SOURCE, _MATCH and _CPUSETS (each worker's CPUs, "0,1;2,3", empty when
- * unpinned). AT_ERR_ARG when the CPU sets do not fit 64 KiB. */
+/* Every variable of the job in `c`: the configuration's, as the library
+ * writes them (at_config_env), then AUTOTUNE_KIND, _SIZE, _ITEMS and
+ * _MATCH (when set). */
 at_status env_each(const env_job *job, const at_config *c, env_put put,
                    void *ctx, at_error *err);
 

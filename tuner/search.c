@@ -205,7 +205,7 @@ static double chunk_deadline(const search *s, const at_config *c)
         }
     }
     if (per_item == 0)
-        return 0; /* nothing known yet: no deadline */
+        return 0;      /* nothing known yet: no deadline */
     if (s->w->command) /* one run of the whole program, start-up and all */
         return fmax(30.0, 10 * per_item *
                               (s->w->kind == AT_KIND_VECTOR ? 1 : s->items));

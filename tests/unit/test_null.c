@@ -80,6 +80,8 @@ CALL(profile_find, at_profile_find(NULL, 10, err))
 CALL(user_path, at_profile_user_path(NULL, 10, err))
 CALL(model_new, at_model_new(NULL, err))
 CALL(name_check, at_workload_name_check(NULL, err))
+CALL(config_env, at_config_env("w", "tuning", NULL, NULL, 0, NULL, NULL, err))
+CALL(config_from_env, at_config_from_env("w", NULL, err))
 CALL(kind_parse, at_kind_parse("batch", NULL, err))
 CALL(add_workload_p, at_profile_add_workload(NULL, "f", "w", 0, err))
 CALL(model_get, at_model_get(NULL, "error", (double *)&ptr, err))
@@ -139,6 +141,8 @@ static void test_null_objects(void **state)
         {user_path, "at_profile_user_path: buf is NULL"},
         {model_new, "at_model_new: out is NULL"},
         {name_check, "at_workload_name_check: name is NULL"},
+        {config_env, "at_config_env: c is NULL"},
+        {config_from_env, "at_config_from_env: config is NULL"},
         {kind_parse, "at_kind_parse: kind is NULL"},
         {add_workload_p, "at_profile_add_workload: p is NULL"},
         {model_get, "at_model_get: model is NULL"},

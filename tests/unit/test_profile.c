@@ -695,6 +695,61 @@ static void test_query_reasons(void **state)
     at_profile_free(model);
 }
 
+/* The environment, both ways: what at_config_env writes,
+ * at_config_from_env reads back, inside a tuning run of that workload
+ * only; a bad variable is named. */
+static void set_var(const char *name, const char *value, void *ctx)
+{
+    (void)ctx;
+    setenv(name, value, 1);
+}
+
+static void test_config_env_round_trip(void **state)
+{
+    (void)state;
+    at_config c = {.workers = 2,
+                   .mode = AT_MODE_THREAD,
+                   .blas_threads = 1,
+                   .chunk_size = 4,
+                   .partitions = 1,
+                   .transport = AT_TRANSPORT_SHM,
+                   .pin = AT_PIN_CORES};
+    static const int cpus[] = {6, 7};
+    at_config got;
+    at_error err;
+    assert_at_ok(
+        at_config_env("mine", "tuning", &c, cpus, 2, set_var, NULL, &err),
+        &err);
+    assert_string_equal(getenv("AUTOTUNE_CPUSETS"), "6;7");
+    assert_string_equal(getenv("OPENBLAS_NUM_THREADS"), "1");
+    assert_at_ok(at_config_from_env("mine", &got, &err), &err);
+    assert_memory_equal(&got, &c, sizeof c);
+    static const struct {
+        const char *name, *value, *workload;
+        at_status status;
+        const char *message;
+    } cases[] = {
+        {"AUTOTUNE_SOURCE", "entry", "mine", AT_ERR_NOMATCH,
+         "not in a tuning run of workload 'mine'"},
+        {"AUTOTUNE_SOURCE", "tuning", "other", AT_ERR_NOMATCH,
+         "not in a tuning run of workload 'other'"},
+        {"AUTOTUNE_WORKERS", "two", "mine", AT_ERR_ARG,
+         "AUTOTUNE_WORKERS must be a positive integer, got 'two'"},
+        {"AUTOTUNE_MODE", "fiber", "mine", AT_ERR_ARG,
+         "AUTOTUNE_MODE must be one of process, thread, got 'fiber'"},
+        {"AUTOTUNE_CHUNK_SIZE", "0", "mine", AT_ERR_ARG,
+         "AUTOTUNE_CHUNK_SIZE must be a positive integer, got '0'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        at_config_env("mine", "tuning", &c, cpus, 2, set_var, NULL, NULL);
+        setenv(cases[i].name, cases[i].value, 1);
+        assert_int_equal(at_config_from_env(cases[i].workload, &got, &err),
+                         cases[i].status);
+        assert_string_equal(err.message, cases[i].message);
+    }
+    unsetenv("AUTOTUNE_SOURCE");
+}
+
 /* The model's numbers go by the schema's names and ranges. */
 static void test_model_by_name(void **state)
 {
@@ -1070,6 +1125,7 @@ int main(void)
         cmocka_unit_test(test_query_reasons),
         cmocka_unit_test(test_version1_reads_the_same),
         cmocka_unit_test(test_model_by_name),
+        cmocka_unit_test(test_config_env_round_trip),
         cmocka_unit_test(test_query_finds_every_entry),
         cmocka_unit_test(test_fallback_table),
         cmocka_unit_test(test_space_constraints),
