@@ -12,11 +12,14 @@
 #include "schema.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #define MAX_PROFILE_BYTES (256L * 1024 * 1024)
@@ -723,14 +726,49 @@ at_status at_profile_load_string(const char *yaml, size_t length,
     return AT_OK;
 }
 
+/* What a profile must be: a regular file. A FIFO would block the reader
+ * for ever and a device could be endless, so the file is opened without
+ * blocking and checked before a byte is read. */
+static const char *file_type(mode_t mode)
+{
+    return S_ISDIR(mode)    ? "a directory"
+           : S_ISFIFO(mode) ? "a FIFO"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISSOCK(mode) ? "a socket"
+                            : "not a regular file";
+}
+
+static at_status open_regular(const char *path, FILE **out, at_error *err)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return at__fail_at(err, AT_ERR_IO, path, 0, 0, "", "cannot open: %s",
+                           strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        at_status s = at__fail_at(err, AT_ERR_IO, path, 0, 0, "",
+                                  "not a profile: %s", file_type(st.st_mode));
+        close(fd);
+        return s;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    *out = fdopen(fd, "rb");
+    if (!*out) {
+        close(fd);
+        return at__fail(err, AT_ERR_NOMEM, "out of memory");
+    }
+    return AT_OK;
+}
+
 at_status at_profile_load(const char *path, at_profile **out, at_error *err)
 {
     AT_REQUIRE(path, err);
     AT_REQUIRE(out, err);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return at__fail_at(err, AT_ERR_IO, path, 0, 0, "", "cannot open: %s",
-                           strerror(errno));
+    FILE *f;
+    at_status s0 = open_regular(path, &f, err);
+    if (s0 != AT_OK)
+        return s0;
     char *buf = NULL;
     size_t len = 0, cap = 0;
     at_status s = AT_OK;

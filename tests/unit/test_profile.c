@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -263,6 +264,33 @@ static void test_round_trip(void **state)
         at_profile_free(a);
         at_profile_free(b);
     }
+}
+
+/* Only a regular file is a profile: a FIFO would block for ever (it used
+ * to, in validate, $AUTOTUNE_PROFILE and merge -o). */
+static void test_load_refuses_non_files(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir(), fifo[4096], want[4200];
+    snprintf(fifo, sizeof fifo, "%s/fifo.yaml", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    static const struct {
+        int fifo;
+        const char *what;
+    } cases[] = {{1, "a FIFO"}, {0, "a directory"}};
+    for (size_t i = 0; i < 2; i++) {
+        const char *path = cases[i].fifo ? fifo : dir;
+        at_profile *p = NULL;
+        at_error err;
+        assert_int_equal(at_profile_load(path, &p, &err), AT_ERR_IO);
+        assert_null(p);
+        snprintf(want, sizeof want, "%s: not a profile: %s", path,
+                 cases[i].what);
+        char got[4200];
+        assert_string_equal(at_error_format(&err, got, sizeof got), want);
+    }
+    rm_tree(dir);
+    free(dir);
 }
 
 static void test_load_errors_fill_struct(void **state)
@@ -1115,6 +1143,7 @@ int main(void)
         cmocka_unit_test(test_workload_names),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_load_errors_fill_struct),
+        cmocka_unit_test(test_load_refuses_non_files),
         cmocka_unit_test(test_load_null_err_is_allowed),
         cmocka_unit_test(test_save_is_atomic_and_leaves_no_temp),
         cmocka_unit_test(test_set_entry_validates),
