@@ -181,6 +181,19 @@ typedef struct at_config {
     at_pin pin;
 } at_config;
 
+/* A configuration's initialiser, its knobs in the order above, each by
+ * member name: a table of configurations stays a line a row, and a member
+ * added to the struct breaks none. In an expression:
+ * (at_config)AT_CONFIG_INIT(1, AT_MODE_PROCESS, 4, 1, 1, ...). */
+#define AT_CONFIG_INIT(workers_, mode_, blas_threads_, chunk_size_,          \
+                       partitions_, transport_, pin_)                        \
+    {                                                                        \
+        .workers = (workers_), .mode = (mode_),                              \
+        .blas_threads = (blas_threads_), .chunk_size = (chunk_size_),        \
+        .partitions = (partitions_), .transport = (transport_),              \
+        .pin = (pin_)                                                        \
+    }
+
 /* Limits a valid configuration respects (the profile checks them too). */
 #define AT_MAX_WORKERS 4096
 #define AT_MAX_THREADS 4096

@@ -36,25 +36,16 @@ void at_fallback_config(at_workload_kind kind, long size, long items,
         return;
     if (cpus < 1)
         cpus = 1;
-    *c = (at_config){.workers = 1,
-                     .mode = AT_MODE_PROCESS,
-                     .blas_threads = cpus,
-                     .chunk_size = 1,
-                     .partitions = 1,
-                     .transport = AT_TRANSPORT_SHM,
-                     .pin = AT_PIN_NONE};
+    *c = (at_config)AT_CONFIG_INIT(1, AT_MODE_PROCESS, cpus, 1, 1,
+                                   AT_TRANSPORT_SHM, AT_PIN_NONE);
     if (kind == AT_KIND_VECTOR) {
         if (cpus == 1 || size < 2)
             return;
         /* one partition per worker and BLAS threads off: exp is not BLAS */
         int workers = size < cpus ? (int)size : cpus;
-        *c = (at_config){.workers = workers,
-                         .mode = AT_MODE_PROCESS,
-                         .blas_threads = 1,
-                         .chunk_size = 1,
-                         .partitions = workers,
-                         .transport = AT_TRANSPORT_SHM,
-                         .pin = AT_PIN_CORES};
+        *c =
+            (at_config)AT_CONFIG_INIT(workers, AT_MODE_PROCESS, 1, 1, workers,
+                                      AT_TRANSPORT_SHM, AT_PIN_CORES);
         return;
     }
     if (items < 2 || cpus == 1)

@@ -34,13 +34,7 @@ static int touch_item(const void *in, void *out, const void *arg)
 
 static at_config pool_config(int workers, at_mode mode, at_transport t)
 {
-    at_config c = {.workers = workers,
-                   .mode = mode,
-                   .blas_threads = 1,
-                   .chunk_size = 1,
-                   .partitions = 1,
-                   .transport = t,
-                   .pin = AT_PIN_NONE};
+    at_config c = AT_CONFIG_INIT(workers, mode, 1, 1, 1, t, AT_PIN_NONE);
     return c;
 }
 

@@ -108,13 +108,8 @@ void job_data_free(job_data *d)
 static at_status serial_reference(const job_data *d, const workload_arg *arg,
                                   double *ref, at_error *err)
 {
-    at_config serial = {.workers = 1,
-                        .mode = AT_MODE_PROCESS,
-                        .blas_threads = 1,
-                        .chunk_size = 1,
-                        .partitions = 1,
-                        .transport = AT_TRANSPORT_SHM,
-                        .pin = AT_PIN_NONE};
+    at_config serial = AT_CONFIG_INIT(1, AT_MODE_PROCESS, 1, 1, 1,
+                                      AT_TRANSPORT_SHM, AT_PIN_NONE);
     at_pool *pool;
     at_status s = at_pool_create(&serial, &pool, err);
     if (s != AT_OK)

@@ -52,25 +52,16 @@ void baseline_configs(at_workload_kind kind, long size, long items, int cpus,
                       at_config out[N_BASELINES])
 {
     int vector = kind == AT_KIND_VECTOR;
-    at_config serial = {.workers = 1,
-                        .mode = AT_MODE_PROCESS,
-                        .blas_threads = cpus,
-                        .chunk_size = 1,
-                        .partitions = 1,
-                        .transport = AT_TRANSPORT_SHM,
-                        .pin = AT_PIN_NONE};
+    at_config serial = AT_CONFIG_INIT(1, AT_MODE_PROCESS, cpus, 1, 1,
+                                      AT_TRANSPORT_SHM, AT_PIN_NONE);
     out[BASE_SERIAL_DEFAULT] = serial;
     serial.blas_threads = 1;
     out[BASE_SERIAL_1] = serial;
     /* every CPU a worker, each with OpenBLAS's default of every CPU's
      * threads, data pickled through pipes: the common first attempt */
-    at_config naive = {.workers = cpus,
-                       .mode = AT_MODE_PROCESS,
-                       .blas_threads = cpus,
-                       .chunk_size = 1,
-                       .partitions = vector ? cpus : 1,
-                       .transport = AT_TRANSPORT_PIPE,
-                       .pin = AT_PIN_NONE};
+    at_config naive =
+        AT_CONFIG_INIT(cpus, AT_MODE_PROCESS, cpus, 1, vector ? cpus : 1,
+                       AT_TRANSPORT_PIPE, AT_PIN_NONE);
     if (!vector && items < cpus)
         naive.workers = (int)items;
     out[BASE_NAIVE] = naive;
@@ -524,23 +515,13 @@ static int design_configs(const search *s, at_config *out)
 {
     int P = s->cpus, w = P > 1 ? P : 2, n = 0,
         vector = s->w->kind == AT_KIND_VECTOR;
-    at_config serial = {.workers = 1,
-                        .mode = AT_MODE_PROCESS,
-                        .blas_threads = 1,
-                        .chunk_size = 1,
-                        .partitions = 1,
-                        .transport = AT_TRANSPORT_SHM,
-                        .pin = AT_PIN_NONE};
+    at_config serial = AT_CONFIG_INIT(1, AT_MODE_PROCESS, 1, 1, 1,
+                                      AT_TRANSPORT_SHM, AT_PIN_NONE);
     out[n++] = serial;
     serial.blas_threads = P > 1 ? P : 2;
     out[n++] = serial;
-    at_config pool = {.workers = w,
-                      .mode = AT_MODE_PROCESS,
-                      .blas_threads = 1,
-                      .chunk_size = 1,
-                      .partitions = vector ? w : 1,
-                      .transport = AT_TRANSPORT_SHM,
-                      .pin = AT_PIN_NONE};
+    at_config pool = AT_CONFIG_INIT(w, AT_MODE_PROCESS, 1, 1, vector ? w : 1,
+                                    AT_TRANSPORT_SHM, AT_PIN_NONE);
     out[n++] = pool;
     pool.pin = AT_PIN_CORES;
     out[n++] = pool;

@@ -41,13 +41,8 @@ static void add_entries(at_profile *p, const at_machine *m)
                       .items = 16,
                       .seconds = 1,
                       .measured = "2026-01-01T00:00:00Z",
-                      .best = {.workers = w,
-                               .mode = AT_MODE_PROCESS,
-                               .blas_threads = 1,
-                               .chunk_size = 8,
-                               .partitions = 1,
-                               .transport = AT_TRANSPORT_SHM,
-                               .pin = AT_PIN_CORES},
+                      .best = AT_CONFIG_INIT(w, AT_MODE_PROCESS, 1, 8, 1,
+                                             AT_TRANSPORT_SHM, AT_PIN_CORES),
                       .baselines = {-1, -1, -1, -1}};
     at_entry vector = batch;
     vector.size = 10000000;

@@ -43,13 +43,8 @@ static void test_apply(void **state)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        at_config c = {.workers = 1,
-                       .mode = AT_MODE_PROCESS,
-                       .blas_threads = 3,
-                       .chunk_size = 1,
-                       .partitions = 1,
-                       .transport = AT_TRANSPORT_SHM,
-                       .pin = AT_PIN_NONE};
+        at_config c = AT_CONFIG_INIT(1, AT_MODE_PROCESS, 3, 1, 1,
+                                     AT_TRANSPORT_SHM, AT_PIN_NONE);
         cpu_set_t before, after;
         sched_getaffinity(0, sizeof before, &before);
         if (at_config_apply(&c, NULL) != AT_OK ||
@@ -83,13 +78,8 @@ static void test_pinned_pool_parent_unpinned(void **state)
     (void)state;
     if (at_usable_cpus() < 2)
         skip(); /* one CPU: two workers cannot differ */
-    at_config c = {.workers = 2,
-                   .mode = AT_MODE_PROCESS,
-                   .blas_threads = 1,
-                   .chunk_size = 1,
-                   .partitions = 1,
-                   .transport = AT_TRANSPORT_SHM,
-                   .pin = AT_PIN_CORES};
+    at_config c = AT_CONFIG_INIT(2, AT_MODE_PROCESS, 1, 1, 1,
+                                 AT_TRANSPORT_SHM, AT_PIN_CORES);
     cpu_set_t before, after;
     sched_getaffinity(0, sizeof before, &before);
     assert_at_ok(at_config_apply(&c, NULL), NULL);
@@ -129,13 +119,8 @@ static void test_worker_cpus(void **state)
 {
     (void)state;
     int n = at_usable_cpus(), cpus[4], count = -1;
-    at_config c = {.workers = 2,
-                   .mode = AT_MODE_PROCESS,
-                   .blas_threads = 1,
-                   .chunk_size = 1,
-                   .partitions = 1,
-                   .transport = AT_TRANSPORT_SHM,
-                   .pin = AT_PIN_NONE};
+    at_config c = AT_CONFIG_INIT(2, AT_MODE_PROCESS, 1, 1, 1,
+                                 AT_TRANSPORT_SHM, AT_PIN_NONE);
     assert_at_ok(at_worker_cpus(&c, 1, NULL, 0, cpus, 4, &count, NULL), NULL);
     assert_int_equal(count, 0);
     c.pin = AT_PIN_CORES;

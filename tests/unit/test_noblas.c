@@ -20,13 +20,8 @@ static void test_no_blas(void **state)
     assert_int_equal(threads, -7);
     assert_int_equal(err.code, AT_ERR_NOBLAS);
     assert_int_equal(at_blas_set_threads(2, &err), AT_ERR_NOBLAS);
-    at_config c = {.workers = 1,
-                   .mode = AT_MODE_PROCESS,
-                   .blas_threads = 2,
-                   .chunk_size = 1,
-                   .partitions = 1,
-                   .transport = AT_TRANSPORT_SHM,
-                   .pin = AT_PIN_NONE};
+    at_config c = AT_CONFIG_INIT(1, AT_MODE_PROCESS, 2, 1, 1,
+                                 AT_TRANSPORT_SHM, AT_PIN_NONE);
     assert_int_equal(at_config_apply(&c, &err), AT_ERR_NOBLAS);
     at_machine m;
     assert_at_ok(at_machine_detect(&m, &err), &err);

@@ -9,13 +9,8 @@
 #include <math.h>
 #include <string.h>
 
-static at_config cfg = {.workers = 2,
-                        .mode = AT_MODE_PROCESS,
-                        .blas_threads = 1,
-                        .chunk_size = 1,
-                        .partitions = 1,
-                        .transport = AT_TRANSPORT_SHM,
-                        .pin = AT_PIN_NONE};
+static at_config cfg = AT_CONFIG_INIT(2, AT_MODE_PROCESS, 1, 1, 1,
+                                      AT_TRANSPORT_SHM, AT_PIN_NONE);
 static at_machine mach;
 static at_entry entry;
 static at_model *model;

@@ -150,13 +150,9 @@ static void test_batch_in_every_config(void **state)
         for (int mode = 0; mode < 2; mode++)
             for (int tr = 0; tr < 2; tr++)
                 for (int pin = 0; pin < 2; pin++) {
-                    at_config c = {.workers = workers,
-                                   .mode = (at_mode)mode,
-                                   .blas_threads = 1,
-                                   .chunk_size = 1,
-                                   .partitions = 1,
-                                   .transport = (at_transport)tr,
-                                   .pin = (at_pin)pin};
+                    at_config c =
+                        AT_CONFIG_INIT(workers, (at_mode)mode, 1, 1, 1,
+                                       (at_transport)tr, (at_pin)pin);
                     at_pool *pool;
                     at_error err;
                     assert_at_ok(at_pool_create(&c, &pool, &err), &err);
@@ -202,13 +198,8 @@ static void test_vector_partitions(void **state)
     }
     for (int mode = 0; mode < 2; mode++)
         for (int tr = 0; tr < 2; tr++) {
-            at_config c = {.workers = 2,
-                           .mode = (at_mode)mode,
-                           .blas_threads = 1,
-                           .chunk_size = 1,
-                           .partitions = 1,
-                           .transport = (at_transport)tr,
-                           .pin = AT_PIN_NONE};
+            at_config c = AT_CONFIG_INIT(2, (at_mode)mode, 1, 1, 1,
+                                         (at_transport)tr, AT_PIN_NONE);
             at_pool *pool;
             assert_at_ok(at_pool_create(&c, &pool, NULL), NULL);
             static const int parts[] = {1, 2, 3, 7, 64, 1001};
@@ -241,13 +232,8 @@ static void test_bad_jobs_are_refused(void **state)
 {
     (void)state;
     double in[N * 4], out[N * 4];
-    at_config c = {.workers = 2,
-                   .mode = AT_MODE_PROCESS,
-                   .blas_threads = 1,
-                   .chunk_size = 1,
-                   .partitions = 1,
-                   .transport = AT_TRANSPORT_PIPE,
-                   .pin = AT_PIN_NONE};
+    at_config c = AT_CONFIG_INIT(2, AT_MODE_PROCESS, 1, 1, 1,
+                                 AT_TRANSPORT_PIPE, AT_PIN_NONE);
     at_pool *pool;
     at_error err;
     assert_at_ok(at_pool_create(&c, &pool, NULL), NULL);
@@ -278,13 +264,8 @@ static void fault_case(at_mode mode, const task_arg *arg, at_status code,
     fill(in, items);
     memcpy(copy, in, sizeof in);
     int shm_before = count_dev_shm();
-    at_config c = {.workers = 2,
-                   .mode = mode,
-                   .blas_threads = 1,
-                   .chunk_size = 1,
-                   .partitions = 1,
-                   .transport = AT_TRANSPORT_PIPE,
-                   .pin = AT_PIN_NONE};
+    at_config c =
+        AT_CONFIG_INIT(2, mode, 1, 1, 1, AT_TRANSPORT_PIPE, AT_PIN_NONE);
     at_pool *pool;
     at_error err;
     assert_at_ok(at_pool_create(&c, &pool, &err), &err);
@@ -360,13 +341,8 @@ static void test_cancel(void **state)
         const long items = 4;
         double in[items * N], out[items * N];
         fill(in, items);
-        at_config c = {.workers = 2,
-                       .mode = (at_mode)mode,
-                       .blas_threads = 1,
-                       .chunk_size = 1,
-                       .partitions = 1,
-                       .transport = AT_TRANSPORT_SHM,
-                       .pin = AT_PIN_NONE};
+        at_config c = AT_CONFIG_INIT(2, (at_mode)mode, 1, 1, 1,
+                                     AT_TRANSPORT_SHM, AT_PIN_NONE);
         at_pool *pool;
         assert_at_ok(at_pool_create(&c, &pool, NULL), NULL);
         at_job j = batch_job(in, out, items, 1, &a);
@@ -389,13 +365,8 @@ static void test_cancel(void **state)
 static void test_buffers_come_and_go(void **state)
 {
     (void)state;
-    at_config c = {.workers = 2,
-                   .mode = AT_MODE_PROCESS,
-                   .blas_threads = 1,
-                   .chunk_size = 1,
-                   .partitions = 1,
-                   .transport = AT_TRANSPORT_SHM,
-                   .pin = AT_PIN_NONE};
+    at_config c = AT_CONFIG_INIT(2, AT_MODE_PROCESS, 1, 1, 1,
+                                 AT_TRANSPORT_SHM, AT_PIN_NONE);
     at_pool *pool;
     assert_at_ok(at_pool_create(&c, &pool, NULL), NULL);
     for (int round = 0; round < 100; round++) {

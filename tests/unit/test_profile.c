@@ -159,13 +159,8 @@ static void test_knob_names_table(void **state)
 static void test_config_check_table(void **state)
 {
     (void)state;
-    const at_config ok = {.workers = 2,
-                          .mode = AT_MODE_PROCESS,
-                          .blas_threads = 1,
-                          .chunk_size = 1,
-                          .partitions = 1,
-                          .transport = AT_TRANSPORT_SHM,
-                          .pin = AT_PIN_CORES};
+    const at_config ok = AT_CONFIG_INIT(2, AT_MODE_PROCESS, 1, 1, 1,
+                                        AT_TRANSPORT_SHM, AT_PIN_CORES);
     static const struct {
         int field, value;
         at_status status;
@@ -378,13 +373,8 @@ static at_entry make_entry(long size, long items, double seconds,
                   seconds,
                   0.01,
                   "",
-                  {.workers = 2,
-                   .mode = AT_MODE_PROCESS,
-                   .blas_threads = 1,
-                   .chunk_size = 1,
-                   .partitions = 1,
-                   .transport = AT_TRANSPORT_SHM,
-                   .pin = AT_PIN_CORES},
+                  AT_CONFIG_INIT(2, AT_MODE_PROCESS, 1, 1, 1,
+                                 AT_TRANSPORT_SHM, AT_PIN_CORES),
                   {-1, -1, -1, -1}};
     strcpy(e.measured, when);
     return e;
@@ -735,13 +725,8 @@ static void set_var(const char *name, const char *value, void *ctx)
 static void test_config_env_round_trip(void **state)
 {
     (void)state;
-    at_config c = {.workers = 2,
-                   .mode = AT_MODE_THREAD,
-                   .blas_threads = 1,
-                   .chunk_size = 4,
-                   .partitions = 1,
-                   .transport = AT_TRANSPORT_SHM,
-                   .pin = AT_PIN_CORES};
+    at_config c = AT_CONFIG_INIT(2, AT_MODE_THREAD, 1, 4, 1, AT_TRANSPORT_SHM,
+                                 AT_PIN_CORES);
     static const int cpus[] = {6, 7};
     at_config got;
     at_error err;
@@ -869,107 +854,35 @@ static void test_fallback_table(void **state)
         int cpus;
         at_config want;
     } cases[] = {
-        {AT_KIND_BATCH,
-         1000,
-         16,
-         2,
-         {.workers = 2,
-          .mode = AT_MODE_PROCESS,
-          .blas_threads = 1,
-          .chunk_size = 2,
-          .partitions = 1,
-          .transport = AT_TRANSPORT_SHM,
-          .pin = AT_PIN_CORES}},
-        {AT_KIND_BATCH,
-         1000,
-         1,
-         8,
-         {.workers = 1,
-          .mode = AT_MODE_PROCESS,
-          .blas_threads = 8,
-          .chunk_size = 1,
-          .partitions = 1,
-          .transport = AT_TRANSPORT_SHM,
-          .pin = AT_PIN_NONE}},
-        {AT_KIND_BATCH,
-         1000,
-         3,
-         8,
-         {.workers = 3,
-          .mode = AT_MODE_PROCESS,
-          .blas_threads = 2,
-          .chunk_size = 1,
-          .partitions = 1,
-          .transport = AT_TRANSPORT_SHM,
-          .pin = AT_PIN_CORES}},
-        {AT_KIND_BATCH,
-         1000,
-         100,
-         1,
-         {.workers = 1,
-          .mode = AT_MODE_PROCESS,
-          .blas_threads = 1,
-          .chunk_size = 1,
-          .partitions = 1,
-          .transport = AT_TRANSPORT_SHM,
-          .pin = AT_PIN_NONE}},
-        {AT_KIND_VECTOR,
-         10000000,
-         1,
-         4,
-         {.workers = 4,
-          .mode = AT_MODE_PROCESS,
-          .blas_threads = 1,
-          .chunk_size = 1,
-          .partitions = 4,
-          .transport = AT_TRANSPORT_SHM,
-          .pin = AT_PIN_CORES}},
-        {AT_KIND_VECTOR,
-         10000000,
-         1,
-         1,
-         {.workers = 1,
-          .mode = AT_MODE_PROCESS,
-          .blas_threads = 1,
-          .chunk_size = 1,
-          .partitions = 1,
-          .transport = AT_TRANSPORT_SHM,
-          .pin = AT_PIN_NONE}},
+        {AT_KIND_BATCH, 1000, 16, 2,
+         AT_CONFIG_INIT(2, AT_MODE_PROCESS, 1, 2, 1, AT_TRANSPORT_SHM,
+                        AT_PIN_CORES)},
+        {AT_KIND_BATCH, 1000, 1, 8,
+         AT_CONFIG_INIT(1, AT_MODE_PROCESS, 8, 1, 1, AT_TRANSPORT_SHM,
+                        AT_PIN_NONE)},
+        {AT_KIND_BATCH, 1000, 3, 8,
+         AT_CONFIG_INIT(3, AT_MODE_PROCESS, 2, 1, 1, AT_TRANSPORT_SHM,
+                        AT_PIN_CORES)},
+        {AT_KIND_BATCH, 1000, 100, 1,
+         AT_CONFIG_INIT(1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM,
+                        AT_PIN_NONE)},
+        {AT_KIND_VECTOR, 10000000, 1, 4,
+         AT_CONFIG_INIT(4, AT_MODE_PROCESS, 1, 1, 4, AT_TRANSPORT_SHM,
+                        AT_PIN_CORES)},
+        {AT_KIND_VECTOR, 10000000, 1, 1,
+         AT_CONFIG_INIT(1, AT_MODE_PROCESS, 1, 1, 1, AT_TRANSPORT_SHM,
+                        AT_PIN_NONE)},
         /* never more workers or partitions than elements */
-        {AT_KIND_VECTOR,
-         3,
-         1,
-         8,
-         {.workers = 3,
-          .mode = AT_MODE_PROCESS,
-          .blas_threads = 1,
-          .chunk_size = 1,
-          .partitions = 3,
-          .transport = AT_TRANSPORT_SHM,
-          .pin = AT_PIN_CORES}},
-        {AT_KIND_VECTOR,
-         1,
-         1,
-         8,
-         {.workers = 1,
-          .mode = AT_MODE_PROCESS,
-          .blas_threads = 8,
-          .chunk_size = 1,
-          .partitions = 1,
-          .transport = AT_TRANSPORT_SHM,
-          .pin = AT_PIN_NONE}},
+        {AT_KIND_VECTOR, 3, 1, 8,
+         AT_CONFIG_INIT(3, AT_MODE_PROCESS, 1, 1, 3, AT_TRANSPORT_SHM,
+                        AT_PIN_CORES)},
+        {AT_KIND_VECTOR, 1, 1, 8,
+         AT_CONFIG_INIT(1, AT_MODE_PROCESS, 8, 1, 1, AT_TRANSPORT_SHM,
+                        AT_PIN_NONE)},
         /* a chunk within the limit however many items */
-        {AT_KIND_BATCH,
-         10,
-         9000000,
-         2,
-         {.workers = 2,
-          .mode = AT_MODE_PROCESS,
-          .blas_threads = 1,
-          .chunk_size = AT_MAX_CHUNK,
-          .partitions = 1,
-          .transport = AT_TRANSPORT_SHM,
-          .pin = AT_PIN_CORES}},
+        {AT_KIND_BATCH, 10, 9000000, 2,
+         AT_CONFIG_INIT(2, AT_MODE_PROCESS, 1, AT_MAX_CHUNK, 1,
+                        AT_TRANSPORT_SHM, AT_PIN_CORES)},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         at_config c;
@@ -1059,13 +972,8 @@ static double predict(const at_config *c, long size, long items)
 static void test_model_values(void **state)
 {
     (void)state;
-    at_config serial = {.workers = 1,
-                        .mode = AT_MODE_PROCESS,
-                        .blas_threads = 1,
-                        .chunk_size = 1,
-                        .partitions = 1,
-                        .transport = AT_TRANSPORT_SHM,
-                        .pin = AT_PIN_NONE};
+    at_config serial = AT_CONFIG_INIT(1, AT_MODE_PROCESS, 1, 1, 1,
+                                      AT_TRANSPORT_SHM, AT_PIN_NONE);
     /* one worker, one thread: items x compute, no messages */
     assert_float_equal(predict(&serial, 1000, 16), 16 * 0.5, 1e-12);
     assert_float_equal(predict(&serial, 2000, 16), 16 * 0.5 * 8, 1e-9);
@@ -1075,13 +983,8 @@ static void test_model_values(void **state)
                        1e-12);
     /* two shm workers, chunk 1: 8 items each with contention, 16 messages,
      * 14 of them handed out by a parent waiting for a busy CPU */
-    at_config pool = {.workers = 2,
-                      .mode = AT_MODE_PROCESS,
-                      .blas_threads = 1,
-                      .chunk_size = 1,
-                      .partitions = 1,
-                      .transport = AT_TRANSPORT_SHM,
-                      .pin = AT_PIN_NONE};
+    at_config pool = AT_CONFIG_INIT(2, AT_MODE_PROCESS, 1, 1, 1,
+                                    AT_TRANSPORT_SHM, AT_PIN_NONE);
     assert_float_equal(predict(&pool, 1000, 16),
                        8 * 0.5 * 1.05 + 16 * 10e-6 + 14 * 1e-3, 1e-12);
     /* pipe adds its bandwidth term: 16 x 2 x 8 MB at 2 GB/s */
@@ -1112,13 +1015,8 @@ static void test_model_values(void **state)
 static void test_model_orderings(void **state)
 {
     (void)state;
-    at_config pool = {.workers = 2,
-                      .mode = AT_MODE_PROCESS,
-                      .blas_threads = 1,
-                      .chunk_size = 1,
-                      .partitions = 1,
-                      .transport = AT_TRANSPORT_SHM,
-                      .pin = AT_PIN_NONE};
+    at_config pool = AT_CONFIG_INIT(2, AT_MODE_PROCESS, 1, 1, 1,
+                                    AT_TRANSPORT_SHM, AT_PIN_NONE);
     at_config over = pool;
     over.blas_threads = 2;
     assert_true(predict(&over, 1000, 16) > predict(&pool, 1000, 16));
