@@ -6,10 +6,12 @@
 
 #include "schema.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,18 +231,41 @@ static void sync_parent_dir(const char *path)
     }
 }
 
+/* The temporary file beside `path`, named for its writer: PATH.tmp.PID.
+ * followed by mkstemp's letters, so a merge can tell a dead writer's
+ * leftovers (remove_stale_temporaries) from a live writer's file. */
+static int temp_name(const char *path, char *tmp, size_t size)
+{
+    return snprintf(tmp, size, "%s.tmp.%ld.XXXXXX", path, (long)getpid()) <
+           (int)size;
+}
+
+/* The mode the new file gets: the old file's, so a private (0600)
+ * profile stays private; for a new file, what umask allows of 0666. Its
+ * owner too, where this process may set it (root rewriting a user's). */
+static int take_old_mode(int fd, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (fchown(fd, st.st_uid, st.st_gid) != 0 && errno != EPERM)
+            return -1;
+        return fchmod(fd, st.st_mode & 07777);
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    return fchmod(fd, 0666 & ~mask);
+}
+
 static at_status write_atomically(const char *path, const char *data,
                                   size_t len, at_error *err)
 {
     char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
+    if (!temp_name(path, tmp, sizeof tmp))
         return at__fail_at(err, AT_ERR_IO, path, 0, 0, "", "path too long");
     int fd = mkstemp(tmp);
     if (fd < 0)
         return io_fail(err, path, "cannot create a temporary file");
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0 || write_all(fd, data, len) != 0 ||
+    if (take_old_mode(fd, path) != 0 || write_all(fd, data, len) != 0 ||
         fsync(fd) != 0) {
         at_status s = io_fail(err, path, "cannot write");
         close(fd);
@@ -256,16 +281,28 @@ static at_status write_atomically(const char *path, const char *data,
     return AT_OK;
 }
 
+/* A profile reached through a symbolic link is written where the link
+ * points, and the link stays (replacing it by a regular file would cut
+ * every other user of the link off). */
+static const char *through_links(const char *path, char *buf)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && realpath(path, buf))
+        return buf;
+    return path;
+}
+
 at_status at_profile_save(const at_profile *p, const char *path,
                           at_error *err)
 {
     AT_REQUIRE(p, err);
     AT_REQUIRE(path, err);
-    char *yaml;
+    char *yaml, target[PATH_MAX];
     at_status s = at_profile_to_string(p, &yaml, err);
     if (s != AT_OK)
         return s;
-    s = write_atomically(path, yaml, strlen(yaml), err);
+    s = write_atomically(through_links(path, target), yaml, strlen(yaml),
+                         err);
     free(yaml);
     return s;
 }
@@ -301,7 +338,12 @@ static at_status lock_profile(const char *path, int *fd, at_error *err)
     char lock[PATH_MAX];
     if (snprintf(lock, sizeof lock, "%s.lock", path) >= (int)sizeof lock)
         return at__fail_at(err, AT_ERR_IO, path, 0, 0, "", "path too long");
-    *fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    /* O_NOFOLLOW: in a shared directory, a link planted as the lock
+     * would make us create or open a file elsewhere */
+    *fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (*fd < 0 && errno == ELOOP)
+        return at__fail_at(err, AT_ERR_IO, lock, 0, 0, "",
+                           "the lock file is a symbolic link: refused");
     if (*fd < 0)
         return io_fail(err, lock, "cannot open lock file");
     while (flock(*fd, LOCK_EX) != 0)
@@ -311,6 +353,35 @@ static at_status lock_profile(const char *path, int *fd, at_error *err)
             return s;
         }
     return AT_OK;
+}
+
+/* Temporaries of writers that died (killed mid-save): PATH.tmp.PID.* of
+ * a PID that no longer runs. Called under the lock, so no merge is
+ * writing one; a live saver's PID is alive, and its file is kept. */
+static void remove_stale_temporaries(const char *path)
+{
+    char dir[PATH_MAX], prefix[PATH_MAX], full[2 * PATH_MAX];
+    at__strlcpy(dir, path, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (slash)
+        *slash = '\0';
+    snprintf(prefix, sizeof prefix, "%s.tmp.", base);
+    DIR *d = opendir(slash ? (dir[0] ? dir : "/") : ".");
+    size_t n = strlen(prefix);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        char *end;
+        long pid = strncmp(e->d_name, prefix, n)
+                       ? 0
+                       : strtol(e->d_name + n, &end, 10);
+        if (pid <= 0 || *end != '.' || kill((pid_t)pid, 0) == 0 ||
+            errno != ESRCH)
+            continue;
+        snprintf(full, sizeof full, "%s/%s", slash ? dir : ".", e->d_name);
+        unlink(full);
+    }
+    if (d)
+        closedir(d);
 }
 
 at_status at_profile_merge_into_file(const at_profile *from, const char *path,
@@ -324,6 +395,7 @@ at_status at_profile_merge_into_file(const at_profile *from, const char *path,
         s = lock_profile(path, &lock_fd, err);
     if (s != AT_OK)
         return s;
+    remove_stale_temporaries(path);
     at_profile *current = NULL;
     if (access(path, F_OK) == 0)
         s = at_profile_load(path, &current, err);

@@ -535,6 +535,59 @@ static void test_merge_into_file_concurrently(void **state)
     free(dir);
 }
 
+/* Saving keeps what the file was: its mode (a private profile stays
+ * private) and a symbolic link (written through, the link kept); a lock
+ * planted as a link is refused; a dead writer's temporary is removed, a
+ * live one's kept. */
+static void test_save_keeps_the_file(void **state)
+{
+    (void)state;
+    char *dir = make_temp_dir(), path[4096], real[4096], link_path[4096],
+         lock[4200], elsewhere[4200], dead[4200], live[4200];
+    at_profile *p = load("data/examples/single-machine.yaml");
+    at_error err;
+    struct stat st;
+    snprintf(path, sizeof path, "%s/private.yaml", dir);
+    assert_at_ok(at_profile_save(p, path, &err), &err);
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_at_ok(at_profile_merge_into_file(p, path, &err), &err);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    /* through a link */
+    snprintf(real, sizeof real, "%s/real.yaml", dir);
+    snprintf(link_path, sizeof link_path, "%s/link.yaml", dir);
+    assert_at_ok(at_profile_save(p, real, &err), &err);
+    assert_int_equal(symlink(real, link_path), 0);
+    assert_at_ok(at_profile_merge_into_file(p, link_path, &err), &err);
+    assert_int_equal(lstat(link_path, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    /* a planted lock */
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    snprintf(elsewhere, sizeof elsewhere, "%s/elsewhere", dir);
+    unlink(lock);
+    assert_int_equal(symlink(elsewhere, lock), 0);
+    assert_int_equal(at_profile_merge_into_file(p, path, &err), AT_ERR_IO);
+    assert_string_equal(err.message,
+                        "the lock file is a symbolic link: refused");
+    assert_int_not_equal(access(elsewhere, F_OK), 0);
+    unlink(lock);
+    /* temporaries: a dead writer's and a live one's */
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    assert_child_succeeded(child);
+    snprintf(dead, sizeof dead, "%s.tmp.%ld.abcdef", path, (long)child);
+    snprintf(live, sizeof live, "%s.tmp.%ld.ghijkl", path, (long)getpid());
+    fclose(fopen(dead, "w"));
+    fclose(fopen(live, "w"));
+    assert_at_ok(at_profile_merge_into_file(p, path, &err), &err);
+    assert_int_not_equal(access(dead, F_OK), 0);
+    assert_int_equal(access(live, F_OK), 0);
+    at_profile_free(p);
+    rm_tree(dir);
+    free(dir);
+}
+
 /* ------------------------------------------------------------- query */
 
 static void test_query_sources(void **state)
@@ -1048,6 +1101,7 @@ int main(void)
         cmocka_unit_test(test_merge_newest_measurement_wins),
         cmocka_unit_test(test_merge_machines_by_fingerprint),
         cmocka_unit_test(test_merge_into_file_concurrently),
+        cmocka_unit_test(test_save_keeps_the_file),
         cmocka_unit_test(test_query_sources),
         cmocka_unit_test(test_query_reasons),
         cmocka_unit_test(test_version1_reads_the_same),
