@@ -500,6 +500,49 @@ static at_status check_jobs(ctx *c, yaml_node_t *node,
     return s;
 }
 
+/* Samples are keyed by (size, items, configuration): a second one would
+ * be silently dropped by a merge, so it is refused, at the later one. */
+static int sample_key_cmp(const void *a, const void *b)
+{
+    const at_sample *x = *(const at_sample *const *)a;
+    const at_sample *y = *(const at_sample *const *)b;
+    if (x->size != y->size)
+        return x->size < y->size ? -1 : 1;
+    if (x->items != y->items)
+        return x->items < y->items ? -1 : 1;
+    int k = memcmp(&x->config, &y->config, sizeof x->config);
+    return k ? k : x < y ? -1 : x > y; /* then file order */
+}
+
+static at_status check_unique_samples(ctx *c, yaml_node_t *list,
+                                      const at_workload_profile *wp)
+{
+    size_t n = wp->n_samples;
+    if (n < 2)
+        return AT_OK;
+    const at_sample **keys = malloc(n * sizeof *keys);
+    if (!keys)
+        return at__fail(c->err, AT_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        keys[i] = &wp->samples[i];
+    qsort(keys, n, sizeof *keys, sample_key_cmp);
+    at_status s = AT_OK;
+    for (size_t i = 1; s == AT_OK && i < n; i++)
+        if (keys[i]->size == keys[i - 1]->size &&
+            keys[i]->items == keys[i - 1]->items &&
+            !memcmp(&keys[i]->config, &keys[i - 1]->config,
+                    sizeof keys[i]->config))
+            s = fail_node(c,
+                          node_of(c, list->data.sequence.items
+                                         .start[keys[i] - wp->samples]),
+                          "",
+                          "duplicate sample for size %ld, items %ld and "
+                          "the same config in workload '%s'",
+                          keys[i]->size, keys[i]->items, wp->name);
+    free(keys);
+    return s;
+}
+
 static at_status check_workload(ctx *c, yaml_node_t *node, void *base)
 {
     at_workload_profile *wp = base;
@@ -509,6 +552,9 @@ static at_status check_workload(ctx *c, yaml_node_t *node, void *base)
         s = check_jobs(c, node, wp);
     if (s == AT_OK && entries != node)
         s = check_unique_entries(c, entries, wp);
+    yaml_node_t *samples = value_of(c, node, "samples");
+    if (s == AT_OK && samples != node)
+        s = check_unique_samples(c, samples, wp);
     if (s == AT_OK)
         at__entries_sort(wp);
     return s;
