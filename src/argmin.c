@@ -185,11 +185,6 @@ static double seconds(const job *j, const shape *s, int i, int mode, double q,
         if (tc->gbytes_per_s > 0)
             sec += s->bw[mode];
     }
-    if (s->w > 1) { /* the program's own transfer terms, as predict adds */
-        sec += s->chunks[i] * j->m->message_s;
-        if (mode == PIPE)
-            sec += s->tasks * j->m->copy_s;
-    }
     if (dispatch)
         sec += fmax(0, s->chunks[i] - s->w) * j->m->dispatch_s;
     return sec;
@@ -343,7 +338,7 @@ static void pool_groups(const job *j, const shape *s, const pool_rates *pr,
         double q_top = per_task(j, pr->top[pin], s->one, PIPE, w);
         double q_below = per_task(j, pr->below[pin], s->one, PIPE, w);
         for (int mode = PIPE; mode <= SHM; mode++) {
-            if (mode == SHM && !j->costs && j->m->copy_s == 0)
+            if (mode == SHM && !j->costs)
                 continue; /* the same times as pipe, which comes first */
             if (!pr->full)
                 group(j, s, pin, mode, t_max, 0, q_top, b);
@@ -435,10 +430,6 @@ static double bound_of(const job *j, double work, double unit,
             if (j->tc[mode]->gbytes_per_s > 0)
                 t += j->bw_bound[mode];
         }
-        /* a pool's tasks are at least its chunks */
-        t += min_chunks * j->m->message_s;
-        if (mode == PIPE)
-            t += min_chunks * j->m->copy_s;
         least = smaller(least, t);
     }
     return least * MARGIN;
@@ -691,8 +682,7 @@ static int tame(const job *j)
           within(m->parallel_fraction, 0, 1) &&
           within(m->contention, 0, 100) && within(m->oversub, 0, 100) &&
           within(m->thread_factor, 0.01, 100) &&
-          within(m->unpinned_spread, 0, 1) && within(m->dispatch_s, 0, 10) &&
-          within(m->message_s, 0, 10) && within(m->copy_s, 0, 10)))
+          within(m->unpinned_spread, 0, 1) && within(m->dispatch_s, 0, 10)))
         return 0;
     for (int mode = 0; j->costs && mode < N_MODES; mode++)
         if (!within(j->tc[mode]->latency_us, 0, DBL_MAX) ||

@@ -97,10 +97,6 @@ struct at_model {
     double unpinned_spread;   /* 0..1: how far an unpinned pool spreads
                                  over the CPUs (1: fully, 0: one CPU) */
     double dispatch_s;        /* per chunk a busy parent hands out late */
-    double message_s;         /* per chunk message, beyond the machine's
-                                 transport latency (a user's program) */
-    double copy_s;            /* per task sent through a pipe, beyond the
-                                 machine's bandwidth (a user's program) */
     double error;             /* held-out median abs. relative error */
     char fitted[32];          /* UTC time of the fit */
 };

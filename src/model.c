@@ -67,14 +67,6 @@ double at_model_predict(const at_model *m, const at_machine_costs *costs,
         if (tc->gbytes_per_s > 0)
             seconds += tasks * bytes / (tc->gbytes_per_s * 1e9);
     }
-    /* A program's own transfer costs, beyond the machine's (fitted for a
-     * user's command, 0 otherwise): per chunk message, per task piped. */
-    if (cfg->workers > 1) {
-        seconds += chunks * m->message_s;
-        if (cfg->mode == AT_MODE_PROCESS &&
-            cfg->transport == AT_TRANSPORT_PIPE)
-            seconds += tasks * m->copy_s;
-    }
     /* Process workers get each chunk after the first from the parent,
      * which, when the workers fill every CPU, must first wait for one. */
     if (cfg->workers > 1 && cfg->mode == AT_MODE_PROCESS && w * t >= P)

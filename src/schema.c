@@ -110,10 +110,6 @@ static const at__field param_fields[] = {
     DBL("thread_factor", at_model, thread_factor, 0.01, 100, AT_F_REQUIRED),
     DBL("unpinned_spread", at_model, unpinned_spread, 0, 1, AT_F_REQUIRED),
     DBL("dispatch_s", at_model, dispatch_s, 0, 10, AT_F_REQUIRED),
-    /* fitted for a user's program (autotune --command), whose messages
-     * and data the machine's costs do not describe; 0 otherwise */
-    DBL("message_s", at_model, message_s, 0, 10, 0),
-    DBL("copy_s", at_model, copy_s, 0, 10, 0),
 };
 const at__object at__params_schema = {"params", ROWS(param_fields), 1};
 

@@ -174,13 +174,8 @@ at_sample *trial_samples_alloc(const trial_log *log)
 
 fit_problem search_problem(const search *s)
 {
-    fit_problem pb = {.kind = s->w->kind,
-                      .cpus = s->cpus,
-                      .costs = s->costs,
-                      .ref_size = s->ref_size,
-                      .exponent = s->exponent,
-                      .fit_exponent = s->fit_exponent,
-                      .fit_transfer = s->w->command != NULL};
+    fit_problem pb = {s->w->kind,  s->cpus,     s->costs,
+                      s->ref_size, s->exponent, s->fit_exponent};
     return pb;
 }
 

@@ -821,11 +821,11 @@ static void test_model_by_name(void **state)
 {
     (void)state;
     static const char *const names[] = {
-        "ref_size",   "compute_s", "exponent",      "parallel_fraction",
-        "contention", "oversub",   "thread_factor", "unpinned_spread",
-        "dispatch_s", "message_s", "copy_s"};
-    assert_int_equal(at_model_param_count(), 11);
-    for (size_t i = 0; i < 11; i++)
+        "ref_size",          "compute_s",       "exponent",
+        "parallel_fraction", "contention",      "oversub",
+        "thread_factor",     "unpinned_spread", "dispatch_s"};
+    assert_int_equal(at_model_param_count(), 9);
+    for (size_t i = 0; i < 9; i++)
         assert_string_equal(at_model_param_name(i), names[i]);
     static const struct {
         const char *name;
