@@ -16,36 +16,10 @@ import threadpoolctl
 
 BUILDDIR = os.environ["BUILDDIR"]
 AUTOTUNE = os.environ["AUTOTUNE"]
-NAME = ctypes.c_char * 128
-
-
-class Machine(ctypes.Structure):
-    """at_machine, as include/autotune.h lays it out."""
-    _fields_ = [("fingerprint", ctypes.c_char * 17), ("host", NAME),
-                ("cpu_model", NAME), ("arch", ctypes.c_char * 32),
-                ("usable_cpus", ctypes.c_int), ("cores", ctypes.c_int),
-                ("sockets", ctypes.c_int), ("numa_nodes", ctypes.c_int),
-                ("l1d_kb", ctypes.c_long), ("l2_kb", ctypes.c_long),
-                ("l3_kb", ctypes.c_long),
-                ("blas_vendor", ctypes.c_char * 32),
-                ("blas_version", ctypes.c_char * 32),
-                ("blas_corename", ctypes.c_char * 32),
-                ("blas_threading", ctypes.c_char * 16),
-                ("blas_max_threads", ctypes.c_int),
-                ("hardware", ctypes.c_char * 17)]
-
-
-class Config(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_int) for name in
-                ("workers", "mode", "blas_threads", "chunk_size",
-                 "partitions", "transport", "pin")]
-
-
-class QueryResult(ctypes.Structure):
-    _fields_ = [("config", Config), ("source", ctypes.c_int),
-                ("predicted_seconds", ctypes.c_double),
-                ("entry", ctypes.c_void_p), ("reason", ctypes.c_char * 256),
-                ("match", ctypes.c_int), ("machine", ctypes.c_char * 17)]
+# The structures as include/autotune.h lays them out: the module's own
+# mirrors (test_module_abi.py checks them against tests/unit/test_abi.c).
+from autotune._lib import AtMachine as Machine  # noqa: E402
+from autotune._lib import AtQueryResult as QueryResult  # noqa: E402
 
 
 @pytest.fixture(scope="module")
