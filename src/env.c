@@ -88,7 +88,7 @@ at_status at_config_env(const char *workload, const char *source,
 
 static at_status env_int(const char *name, int *out, at_error *err)
 {
-    const char *v = getenv(name);
+    const char *v = secure_getenv(name);
     char *end;
     errno = 0;
     long n = v ? strtol(v, &end, 10) : 0;
@@ -104,7 +104,7 @@ static at_status env_int(const char *name, int *out, at_error *err)
 static at_status env_name(const char *name, const char *const *names,
                           int *out, at_error *err)
 {
-    const char *v = getenv(name);
+    const char *v = secure_getenv(name);
     at_error why;
     if (at__enum_parse(names, 2, name, v ? v : "(unset)", out, &why) == AT_OK)
         return AT_OK;
@@ -116,8 +116,8 @@ at_status at_config_from_env(const char *workload, at_config *config,
 {
     AT_REQUIRE(workload, err);
     AT_REQUIRE(config, err);
-    const char *source = getenv("AUTOTUNE_SOURCE");
-    const char *tuned = getenv("AUTOTUNE_WORKLOAD");
+    const char *source = secure_getenv("AUTOTUNE_SOURCE");
+    const char *tuned = secure_getenv("AUTOTUNE_WORKLOAD");
     if (!source || strcmp(source, "tuning") || !tuned ||
         strcmp(tuned, workload))
         return at__fail(err, AT_ERR_NOMATCH,

@@ -108,7 +108,7 @@ unsigned at_version(void)
 
 int at_verbose_enabled(void)
 {
-    const char *v = getenv("AUTOTUNE_VERBOSE");
+    const char *v = secure_getenv("AUTOTUNE_VERBOSE");
     return v && v[0] && strcmp(v, "0") != 0;
 }
 

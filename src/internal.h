@@ -9,6 +9,10 @@
 #include <sched.h>
 #include <stdarg.h>
 
+/* The library reads its environment (AUTOTUNE_*, HOME, XDG_CONFIG_HOME)
+ * with secure_getenv only: linked into a set-user-ID program, it must not
+ * let the caller name the file it opens or turn on its messages. */
+
 #if defined(__GNUC__)
 #define AT_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else

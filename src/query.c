@@ -311,7 +311,8 @@ const char *at_profile_system_path(void)
 at_status at_profile_user_path(char *buf, size_t size, at_error *err)
 {
     AT_REQUIRE(buf, err);
-    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    const char *xdg = secure_getenv("XDG_CONFIG_HOME"),
+               *home = secure_getenv("HOME");
     int n;
     if (xdg && xdg[0] == '/')
         n = snprintf(buf, size, "%s/autotune/profile.yaml", xdg);
@@ -328,7 +329,7 @@ at_status at_profile_user_path(char *buf, size_t size, at_error *err)
 at_status at_profile_find(char *buf, size_t size, at_error *err)
 {
     AT_REQUIRE(buf, err);
-    const char *env = getenv("AUTOTUNE_PROFILE");
+    const char *env = secure_getenv("AUTOTUNE_PROFILE");
     if (env && env[0]) {
         if (access(env, R_OK) != 0)
             return at__fail_at(err, AT_ERR_NOPROFILE, env, 0, 0, "",
