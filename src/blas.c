@@ -160,6 +160,10 @@ typedef struct vendor {
     const char *files[4];
     const char *prefixes[3], *suffixes[4];
     const char *get_name, *set_name;
+    /* The call that ends the threads it keeps between calls (they start
+     * again at its next call), or NULL when it keeps none that fork must
+     * wait for. */
+    const char *stop_name;
     int (*get)(const found *f);
     void (*set)(const found *f, int n);
     void (*describe)(const found *f, at_blas_info *b);
@@ -172,6 +176,7 @@ static const vendor vendors[] = {
      {"", "64_", "_64", NULL},
      "openblas_get_num_threads",
      "openblas_set_num_threads",
+     "blas_thread_shutdown_",
      get_int,
      set_int,
      describe_openblas},
@@ -181,6 +186,7 @@ static const vendor vendors[] = {
      {"", NULL},
      "bli_thread_get_num_threads",
      "bli_thread_set_num_threads",
+     NULL,
      get_dim,
      set_dim,
      describe_blis},
@@ -190,6 +196,7 @@ static const vendor vendors[] = {
      {"", NULL},
      "MKL_Get_Max_Threads",
      "MKL_Set_Num_Threads",
+     NULL,
      get_int,
      set_int,
      describe_mkl},
@@ -199,6 +206,7 @@ static const vendor vendors[] = {
      {"", NULL},
      "flexiblas_get_num_threads",
      "flexiblas_set_num_threads",
+     NULL,
      get_int,
      set_int,
      describe_flexiblas},
@@ -404,6 +412,21 @@ at_status at_blas_set_threads(int threads, at_error *err)
     }
     scan_release(&sc);
     return AT_OK;
+}
+
+void at__blas_stop_threads(void)
+{
+    scan sc;
+    scan_process(&sc);
+    for (size_t i = 0; i < sc.n; i++) {
+        const vendor *v = sc.lib[i].vendor;
+        int (*stop)(void) = v->stop_name
+                                ? (int (*)(void))sym(&sc.lib[i], v->stop_name)
+                                : NULL;
+        if (stop) /* a second copy of the same library finds none left */
+            stop();
+    }
+    scan_release(&sc);
 }
 
 void at__blas_identify(at_machine *m)

@@ -61,6 +61,10 @@ int at__worker_cpus(int index, int threads, cpu_set_t *set);
 
 /* The BLAS identity of the process, filled into m's blas_* fields. */
 void at__blas_identify(at_machine *m);
+/* Ends the threads every loaded BLAS keeps between calls (OpenBLAS's, as
+ * its own fork handler does); each starts them again at its next call.
+ * Waits for them without a bound: see pool_process.c. */
+void at__blas_stop_threads(void);
 
 /* Amdahl speedup of one item's BLAS work on `cpus` (may be fractional);
  * below one CPU the worker is time-sliced and runs at that share. The

@@ -5,12 +5,17 @@
  * (dynamic balancing; with one chunk in flight per worker neither side can
  * block writing while the other does). With the pipe transport a chunk
  * carries its input bytes and the reply its output bytes; with shm both
- * sides address the same memfd pages and a message is a range.
+ * sides address the same memfd pages and a message is a range (a worker
+ * maps each buffer once, and answers that it did).
  *
  * A worker that dies (EOF), a task that fails, or a chunk past its
  * deadline ends the job with an error naming the worker and the tasks; the
  * worker is killed if need be, reaped and replaced, and the others finish
- * their chunks so every socket is back in step for the next job.
+ * their chunks so every socket is back in step for the next job. A worker
+ * that cannot go on (a shared buffer it cannot map, memory it cannot get)
+ * says why (MSG_FAIL) before it exits, so the error can say it too.
+ *
+ * No fork happens while the BLAS's threads run: see "forking" below.
  *
  * The pool reaches all of this through one record, at__process_backend
  * (pool.h); the file uses the job layout (job.c) and the buffer registry
@@ -21,6 +26,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,17 +35,46 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-enum { MSG_MAP = 1, MSG_UNMAP, MSG_JOB, MSG_CHUNK, MSG_DONE, MSG_QUIT };
+enum {
+    MSG_MAP = 1,
+    MSG_UNMAP,
+    MSG_JOB,
+    MSG_CHUNK,
+    MSG_DONE,
+    MSG_QUIT,
+    MSG_MAPPED, /* worker to parent: the answer to MAP */
+    MSG_FAIL    /* worker to parent: why it exits */
+};
 
 typedef struct msg {
     int32_t type;
-    int32_t status; /* MSG_DONE: 0, or the failing task's return code */
-    int64_t a, b;   /* MAP: id, size; CHUNK/DONE: first task, count */
+    int32_t status; /* DONE: 0, or the failing task's return code;
+                       FAIL: the errno, or 0 */
+    int64_t a, b;   /* MAP: id, size; CHUNK/DONE: first task, count;
+                       FAIL: what failed (a worker_failure), bytes */
     int64_t c;      /* DONE: the failing task, or -1 */
     double seconds; /* DONE: time in task functions */
 } msg;
+
+/* What a worker could not do, in MSG_FAIL; the text completes "worker 0
+ * (pid 42) ...". It then exits with 80 + the number (a parent that
+ * missed the message still sees which). */
+typedef enum worker_failure {
+    FAIL_RECEIVE = 1, /* the descriptor of a shared buffer */
+    FAIL_MAP,         /* mmap of a shared buffer */
+    FAIL_MAPS,        /* one shared buffer more than MAX_MAPPED */
+    FAIL_MEMORY       /* a private buffer for a chunk's data */
+} worker_failure;
+
+static const char *const failure_text[] = {
+    [FAIL_RECEIVE] = "could not receive a shared buffer",
+    [FAIL_MAP] = "could not map a shared buffer of",
+    [FAIL_MAPS] = "has too many shared buffers mapped",
+    [FAIL_MEMORY] = "could not allocate a chunk buffer of",
+};
 
 /* What a worker needs to know about a job. Function pointers are valid in
  * the worker because it is a fork of the parent. */
@@ -61,6 +96,7 @@ typedef struct worker {
     double compute;
     long mapped[MAX_MAPPED]; /* shared buffers this worker has mapped */
     int n_mapped;
+    int acks; /* MAPPED answers it owes */
 } worker;
 
 typedef struct process_pool {
@@ -181,18 +217,34 @@ static char *mapped_at(worker_state *ws, long id, long off)
     return NULL;
 }
 
+/* Tells the parent why this worker cannot go on, and exits. */
+static void worker_fail(int sock, worker_failure what, size_t bytes,
+                        int errnum)
+{
+    msg m = {MSG_FAIL, errnum, what, (int64_t)bytes, -1, 0};
+    write_full(sock, &m, sizeof m);
+    _exit(80 + (int)what);
+}
+
 static void worker_map(worker_state *ws, int sock)
 {
     msg m;
+    errno = 0;
     int fd = recv_fd(sock, &m);
     if (fd < 0)
-        _exit(70);
+        worker_fail(sock, FAIL_RECEIVE, 0, errno);
+    if (ws->n_maps == MAX_MAPPED)
+        worker_fail(sock, FAIL_MAPS, 0, 0);
     void *p =
         mmap(NULL, (size_t)m.b, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    int errnum = errno;
     close(fd);
-    if (p == MAP_FAILED || ws->n_maps == MAX_MAPPED)
-        _exit(71);
+    if (p == MAP_FAILED)
+        worker_fail(sock, FAIL_MAP, (size_t)m.b, errnum);
     ws->maps[ws->n_maps++] = (mapping){(long)m.a, p, (size_t)m.b};
+    msg done = {MSG_MAPPED, 0, m.a, 0, -1, 0};
+    if (write_full(sock, &done, sizeof done))
+        _exit(0); /* the parent is gone */
 }
 
 static void worker_unmap(worker_state *ws, long id)
@@ -215,9 +267,11 @@ static void worker_chunk(worker_state *ws, const msg *m)
     const char *in;
     char *out;
     if (ws->job.copies) {
-        if (at__grow(&ws->in, &ws->in_cap, in_len) ||
-            at__grow(&ws->out, &ws->out_cap, out_len) ||
-            read_full(ws->sock, ws->in, in_len))
+        if (at__grow(&ws->in, &ws->in_cap, in_len))
+            worker_fail(ws->sock, FAIL_MEMORY, in_len, ENOMEM);
+        if (at__grow(&ws->out, &ws->out_cap, out_len))
+            worker_fail(ws->sock, FAIL_MEMORY, out_len, ENOMEM);
+        if (read_full(ws->sock, ws->in, in_len))
             _exit(72);
         in = ws->in;
         out = ws->out;
@@ -290,9 +344,120 @@ static void worker_main(const at_pool *pool, int index, int sock,
     worker_loop(sock);
 }
 
+/* ------------------------------------------------------------- forking */
+
+/* OpenBLAS ends its threads before every fork (its pthread_atfork handler,
+ * blas_thread_shutdown_, wakes and joins them all), and fork() waits for
+ * that. A thread that never returns makes fork wait for ever, deaf to
+ * every signal, and OpenBLAS retries a buffer it cannot map without end:
+ * under a small address-space limit (ulimit -v) the threads it starts at
+ * load never return. So the pool ends them itself before forking, from a
+ * helper thread it waits for at most BLAS_STOP_SECONDS: then the handler
+ * finds none to wait for, or, if they did not stop, no fork is tried and
+ * the pool says why. Idle threads stop in well under a millisecond, and
+ * the BLAS starts them again at its next call, as after its own handler.
+ * (Lowering the parent to one BLAS thread would not do: OpenBLAS never
+ * ends a thread it started, and its handler joins every one.) A stop that
+ * ran out of time goes on in its helper, and until it ends every fork is
+ * refused at once. */
+enum { BLAS_STOP_SECONDS = 2, STOP_STACK = 256 * 1024 };
+
+static pthread_mutex_t stop_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stop_done; /* on the monotonic clock: stop_init */
+static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
+static int stop_running;          /* a helper is ending the BLAS threads */
+static struct timespec stop_till; /* and is given until then */
+
+static void stop_cond_init(void)
+{
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(&stop_done, &a);
+    pthread_condattr_destroy(&a);
+}
+
+/* A child of a fork (the pool's or the program's) has no helper, and no
+ * thread holds or waits on what the parent's did. */
+static void stop_reset_in_child(void)
+{
+    pthread_mutex_init(&stop_mu, NULL);
+    stop_cond_init();
+    stop_running = 0;
+}
+
+static void stop_init(void)
+{
+    stop_cond_init();
+    pthread_atfork(NULL, NULL, stop_reset_in_child);
+}
+
+static void *stop_helper(void *unused)
+{
+    (void)unused;
+    at__blas_stop_threads();
+    pthread_mutex_lock(&stop_mu);
+    stop_running = 0;
+    pthread_cond_broadcast(&stop_done);
+    pthread_mutex_unlock(&stop_mu);
+    return NULL;
+}
+
+/* With stop_mu held: starts the helper, detached, on a small stack
+ * (memory may be what is short) unless that cannot hold the process's
+ * thread-local storage (EINVAL), then on the default. 0 or an errno. */
+static int start_stop_helper(void)
+{
+    pthread_attr_t a;
+    pthread_t t;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&a, STOP_STACK);
+    int rc = pthread_create(&t, &a, stop_helper, NULL);
+    pthread_attr_destroy(&a);
+    if (rc == EINVAL &&
+        (rc = pthread_create(&t, NULL, stop_helper, NULL)) == 0)
+        pthread_detach(t);
+    stop_running = rc == 0;
+    return rc;
+}
+
+/* AT_OK once no BLAS thread runs, so that fork() cannot wait on one. A
+ * helper already at it (another thread's pool) is waited for until its
+ * own time is up: at once for one that ran out of it. */
+static at_status stop_blas_threads(at_error *err)
+{
+    int rc = 0;
+    pthread_once(&stop_once, stop_init);
+    pthread_mutex_lock(&stop_mu);
+    if (!stop_running) {
+        clock_gettime(CLOCK_MONOTONIC, &stop_till);
+        stop_till.tv_sec += BLAS_STOP_SECONDS;
+        rc = start_stop_helper();
+    }
+    while (stop_running && rc == 0)
+        rc = pthread_cond_timedwait(&stop_done, &stop_mu, &stop_till);
+    int stuck = stop_running;
+    pthread_mutex_unlock(&stop_mu);
+    if (stuck)
+        return at__fail(err, AT_ERR_SYSTEM,
+                        "the BLAS threads of this process did not stop "
+                        "within %d s, so no worker can be forked (OpenBLAS "
+                        "retries a memory map it cannot get for ever: is "
+                        "the address space limited, ulimit -v?)",
+                        BLAS_STOP_SECONDS);
+    if (rc != 0 && rc != ETIMEDOUT)
+        return at__fail(err, AT_ERR_SYSTEM,
+                        "cannot start a thread to stop the BLAS threads "
+                        "before forking: %s",
+                        strerror(rc));
+    return AT_OK;
+}
+
 /* -------------------------------------------------------- the parent side */
 
-static at_status spawn(at_pool *pool, int index, at_error *err)
+/* Forks worker `index`; the caller has stopped the BLAS threads. */
+static at_status fork_worker(at_pool *pool, int index, at_error *err)
 {
     process_pool *pp = pool->impl;
     int sv[2];
@@ -302,9 +467,11 @@ static at_status spawn(at_pool *pool, int index, at_error *err)
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
+        int errnum = errno;
         close(sv[0]);
         close(sv[1]);
-        return at__fail(err, AT_ERR_SYSTEM, "fork: %s", strerror(errno));
+        return at__fail(err, AT_ERR_SYSTEM, "cannot fork worker %d: %s",
+                        index, strerror(errnum));
     }
     if (pid == 0) {
         close(sv[0]);
@@ -315,8 +482,15 @@ static at_status spawn(at_pool *pool, int index, at_error *err)
         _exit(0);
     }
     close(sv[1]);
-    pp->w[index] = (worker){pid, sv[0], 0, 0, 0, 0, 0, {0}, 0};
+    pp->w[index] = (worker){pid, sv[0], 0, 0, 0, 0, 0, {0}, 0, 0};
     return AT_OK;
+}
+
+/* Forks one worker, the BLAS threads stopped first. */
+static at_status spawn(at_pool *pool, int index, at_error *err)
+{
+    at_status s = stop_blas_threads(err);
+    return s != AT_OK ? s : fork_worker(pool, index, err);
 }
 
 /* "was killed by signal 9 (Killed)" / "exited with status 3" */
@@ -357,7 +531,11 @@ static void replace(at_pool *pool, int i, char *why, size_t why_size)
         w->pid = -1; /* a later job reports it */
 }
 
-/* Sends UNMAP for buffers gone since, MAP for those the job needs. */
+/* Sends UNMAP for buffers gone since, MAP for those the job needs. Each
+ * MAP is answered (MAPPED, or the FAIL of a worker that cannot map it);
+ * the answers are read with the replies and by the end of the job
+ * (collect_answers), so that such a worker is lost in the job that needed
+ * the buffer, not in a later one, and nobody waits for them meanwhile. */
 static int sync_mappings(worker *w, const at__job_view *v)
 {
     for (int k = 0; k < w->n_mapped;) {
@@ -383,6 +561,7 @@ static int sync_mappings(worker *w, const at__job_view *v)
         if (send_fd(w->sock, &m, need[j]->fd))
             return -1;
         w->mapped[w->n_mapped++] = need[j]->id;
+        w->acks++;
     }
     return 0;
 }
@@ -418,18 +597,48 @@ typedef struct run_state {
     at_error *err;
 } run_state;
 
-static void lost_worker(run_state *rs, int i, const char *fallback)
+/* A worker's MSG_FAIL as the end of a sentence about it: "could not map
+ * a shared buffer of 268.4 MB (Cannot allocate memory)". */
+static void describe_failure(const msg *m, char *buf, size_t size)
+{
+    char bytes[32] = "", cause[96] = "";
+    int known = m->a >= FAIL_RECEIVE && m->a <= FAIL_MEMORY;
+    if (m->b > 0)
+        snprintf(bytes, sizeof bytes, " %.1f MB", (double)m->b / 1e6);
+    if (m->status > 0)
+        snprintf(cause, sizeof cause, " (%s)", strerror(m->status));
+    snprintf(buf, size, "%s%s%s",
+             known ? failure_text[m->a] : "gave up for a reason unknown",
+             bytes, cause);
+}
+
+/* Worker i is lost. Why: what it said (`said`, else a MSG_FAIL waiting on
+ * its socket), else how it ended, else `fallback`. The job fails naming
+ * the worker and the chunk it held, and the worker is replaced. */
+static void lost_worker(run_state *rs, int i, const msg *said,
+                        const char *fallback)
 {
     process_pool *pp = rs->pool->impl;
     worker *w = &pp->w[i];
-    char why[96], what[64];
-    snprintf(why, sizeof why, "%s", fallback);
+    char why[160], tasks[64], what[96] = "";
+    msg pending;
+    if (!said &&
+        recv(w->sock, &pending, sizeof pending, MSG_DONTWAIT) ==
+            (ssize_t)sizeof pending &&
+        pending.type == MSG_FAIL)
+        said = &pending;
+    if (said)
+        describe_failure(said, why, sizeof why);
+    else
+        snprintf(why, sizeof why, "%s", fallback);
+    if (w->busy) {
+        at__describe_tasks(rs->v->job, w->first, w->n, tasks, sizeof tasks);
+        snprintf(what, sizeof what, " while running %s", tasks);
+    }
     pid_t pid = w->pid;
-    at__describe_tasks(rs->v->job, w->first, w->n, what, sizeof what);
-    replace(rs->pool, i, why, sizeof why);
+    replace(rs->pool, i, said ? NULL : why, sizeof why);
     at__fail_first(&rs->status, rs->err, AT_ERR_WORKER,
-                   "worker %d (pid %d) %s while running %s", i, (int)pid, why,
-                   what);
+                   "worker %d (pid %d) %s%s", i, (int)pid, why, what);
     w->busy = 0;
     rs->done++;
 }
@@ -457,7 +666,7 @@ static void send_chunk(run_state *rs, int i)
     }
     rs->st->messages++;
     if (bad)
-        lost_worker(rs, i, "closed its connection");
+        lost_worker(rs, i, NULL, "closed its connection");
 }
 
 static void receive(run_state *rs, int i)
@@ -466,8 +675,14 @@ static void receive(run_state *rs, int i)
     worker *w = &pp->w[i];
     const at_job *job = rs->v->job;
     msg m;
-    if (read_full(w->sock, &m, sizeof m) || m.type != MSG_DONE) {
-        lost_worker(rs, i, "closed its connection");
+    int got = read_full(w->sock, &m, sizeof m) == 0;
+    if (got && m.type == MSG_MAPPED && w->acks > 0) {
+        w->acks--; /* the chunk's reply follows */
+        return;
+    }
+    if (!got || m.type != MSG_DONE) {
+        lost_worker(rs, i, got && m.type == MSG_FAIL ? &m : NULL,
+                    "closed its connection");
         return;
     }
     w->compute += m.seconds;
@@ -482,7 +697,7 @@ static void receive(run_state *rs, int i)
         rs->st->transfer += at__now() - t0;
         rs->st->bytes_copied += (double)len;
         if (bad) {
-            lost_worker(rs, i, "closed its connection");
+            lost_worker(rs, i, NULL, "closed its connection");
             return;
         }
     }
@@ -569,16 +784,35 @@ static void wait_for_replies(run_state *rs)
             receive(rs, who[k]);
 }
 
+/* The MAP answers still owed, from workers that ran no chunk after their
+ * MAP (fewer chunks than workers, or a job that stopped early). */
+static void collect_answers(run_state *rs)
+{
+    process_pool *pp = rs->pool->impl;
+    for (int i = 0; i < pp->n; i++)
+        while (pp->w[i].pid > 0 && pp->w[i].acks > 0) {
+            msg m;
+            int got = read_full(pp->w[i].sock, &m, sizeof m) == 0;
+            if (got && m.type == MSG_MAPPED) {
+                pp->w[i].acks--;
+                continue;
+            }
+            lost_worker(rs, i, got && m.type == MSG_FAIL ? &m : NULL,
+                        "closed its connection");
+        }
+}
+
 static at_status process_run(at_pool *pool, const at__job_view *v,
                              at_job_stats *st, at_error *err)
 {
     process_pool *pp = pool->impl;
     run_state rs = {pool, v, st, 0, 0, AT_OK, err};
     for (int i = 0; i < pp->n; i++) {
-        if (pp->w[i].pid < 0 && spawn(pool, i, err) != AT_OK)
-            return err ? err->code : AT_ERR_SYSTEM;
+        at_status s;
+        if (pp->w[i].pid < 0 && (s = spawn(pool, i, err)) != AT_OK)
+            return s;
         if (send_job(pool, &pp->w[i], v))
-            lost_worker(&rs, i, "closed its connection");
+            lost_worker(&rs, i, NULL, "closed its connection");
     }
     rs.done = 0; /* losses while sending the job held no chunk */
     for (int i = 0; i < pp->n; i++)
@@ -593,6 +827,7 @@ static at_status process_run(at_pool *pool, const at__job_view *v,
         }
         wait_for_replies(&rs);
     }
+    collect_answers(&rs);
     for (int i = 0; i < pp->n; i++)
         if (pp->w[i].compute > st->compute_max)
             st->compute_max = pp->w[i].compute;
@@ -640,15 +875,14 @@ static at_status process_start(at_pool *pool, at_error *err)
         return at__fail(err, AT_ERR_NOMEM, "out of memory");
     }
     for (int i = 0; i < n; i++)
-        pp->w[i] = (worker){-1, -1, 0, 0, 0, 0, 0, {0}, 0};
+        pp->w[i] = (worker){-1, -1, 0, 0, 0, 0, 0, {0}, 0, 0};
     pp->n = n;
     pool->impl = pp;
-    for (int i = 0; i < n; i++) {
-        at_status s = spawn(pool, i, err);
-        if (s != AT_OK)
-            return s;
-    }
-    return AT_OK;
+    /* once for all: nothing here calls the BLAS between the forks */
+    at_status s = stop_blas_threads(err);
+    for (int i = 0; i < n && s == AT_OK; i++)
+        s = fork_worker(pool, i, err);
+    return s;
 }
 
 static int process_accepts(const at_config *config)

@@ -1,7 +1,10 @@
 /* test_pool.c - the executor: results in every configuration, and faults
  * (a killed worker, a failing task, a deadline, cancel) that end the job
  * with a clear error, leave the input intact, no zombie and nothing in
- * /dev/shm, and leave a pool that runs the next job. */
+ * /dev/shm, and leave a pool that runs the next job. Low memory too: a
+ * worker that cannot map or allocate says so, and a BLAS thread stuck
+ * retrying its buffer makes pool creation fail within a bound instead of
+ * waiting in fork() for ever. */
 #include "config.h"
 
 #include "testutil.h"
@@ -9,12 +12,15 @@
 #include "pool.h" /* at__now, the library's clock */
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* What a task is told to do, by the bytes of the job's arg. */
@@ -391,6 +397,184 @@ static void test_buffers_come_and_go(void **state)
     at_buffer_free(NULL);
 }
 
+/* ---------------------------------------------------------- low memory */
+
+/* Limits this process to `more` bytes of address space beyond what it
+ * maps now, as `ulimit -v` would (run it in a child); 0 once done. */
+static int limit_address_space(size_t more)
+{
+    unsigned long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%lu", &pages) != 1)
+            pages = 0;
+        fclose(f);
+    }
+    struct rlimit r;
+    r.rlim_cur = r.rlim_max =
+        (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + more;
+    return pages > 0 ? setrlimit(RLIMIT_AS, &r) : -1;
+}
+
+/* Runs fn in a child and waits for it at most `seconds`: its exit status,
+ * or -1 when it was still running (then it is killed). */
+static int run_child_within(int (*fn)(void), double seconds)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) /* _exit: a stuck BLAS thread would hold exit() */
+        _exit(fn());
+    int status = 0;
+    double t0 = at__now();
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (at__now() - t0 > seconds) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return -1;
+        }
+        usleep(20000);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* m is "worker W (pid P) " + `failure`, with " while running items A-B"
+ * when the loss was seen with W's chunk (of `chunk` items) in flight. */
+static int says(const char *m, const char *failure, long chunk)
+{
+    int w, pid, end = 0;
+    char want[256];
+    if (sscanf(m, "worker %d (pid %d) %n", &w, &pid, &end) != 2 || !end)
+        return 0;
+    int n =
+        snprintf(want, sizeof want, "worker %d (pid %d) %s", w, pid, failure);
+    if (strlen(m) > (size_t)n) /* the tasks of the chunk sent to worker w */
+        snprintf(want + n, sizeof want - (size_t)n,
+                 " while running items %ld-%ld", w * chunk,
+                 (w + 1) * chunk - 1);
+    return strcmp(m, want) == 0;
+}
+
+/* A job of 256 items of 1 MiB in (268.4 MB), 128 bytes out; item_task
+ * reads and writes the first 16 doubles of each. */
+enum { BIG_ITEM = 1 << 20, BIG_ITEMS = 256 };
+
+/* What a worker that cannot get its memory says, by transport: with shm
+ * it maps the job's input, with pipe it allocates a chunk's. With one
+ * chunk, the worker that gets none fails too, and must not spoil the next
+ * job. */
+typedef struct lowmem_case {
+    at_transport transport;
+    long chunk; /* items */
+    const char *failure;
+} lowmem_case;
+
+static const lowmem_case lowmem_cases[] = {
+    {AT_TRANSPORT_SHM, BIG_ITEMS / 2,
+     "could not map a shared buffer of 268.4 MB (Cannot allocate memory)"},
+    {AT_TRANSPORT_SHM, BIG_ITEMS,
+     "could not map a shared buffer of 268.4 MB (Cannot allocate memory)"},
+    {AT_TRANSPORT_PIPE, BIG_ITEMS / 2,
+     "could not allocate a chunk buffer of 134.2 MB (Cannot allocate "
+     "memory)"},
+};
+static const lowmem_case *lowmem; /* the case the child runs */
+
+/* In a child: the job's input is in memory the workers would map (or
+ * copy) again, with 64 MB of address space left; the job fails with the
+ * workers' reason, and the pool then runs a small job. 0 or the check
+ * that failed. */
+static int lowmem_child(void)
+{
+    double *in, *out, small_in[4 * N], small_out[4 * N];
+    if (at_buffer_alloc((size_t)BIG_ITEMS * BIG_ITEM, (void **)&in, NULL) ||
+        at_buffer_alloc(BIG_ITEMS * N * sizeof(double), (void **)&out, NULL))
+        return 1;
+    at_config c = AT_CONFIG_INIT(2, AT_MODE_PROCESS, 1, 1, 1,
+                                 lowmem->transport, AT_PIN_NONE);
+    at_pool *pool;
+    at_error err;
+    if (limit_address_space(64u << 20) ||
+        at_pool_create(&c, &pool, &err) != AT_OK)
+        return 2;
+    at_job j = batch_job(in, out, BIG_ITEMS, (int)lowmem->chunk, &plain);
+    j.in_bytes = BIG_ITEM;
+    at_status s = at_pool_run(pool, &j, NULL, &err);
+    if (getenv("SHOW_MESSAGES"))
+        print_error("message: %s\n", err.message);
+    if (s != AT_ERR_WORKER ||
+        !says(err.message, lowmem->failure, lowmem->chunk)) {
+        print_error("status %d, message: %s\n", (int)s, err.message);
+        return 3;
+    }
+    fill(small_in, 4);
+    j = batch_job(small_in, small_out, 4, 1, &plain);
+    if (at_pool_run(pool, &j, NULL, &err) != AT_OK) {
+        print_error("the next job: %s\n", err.message);
+        return 4;
+    }
+    check_batch(small_in, small_out, 4);
+    at_pool_free(pool);
+    at_buffer_free(in);
+    at_buffer_free(out);
+    return 0;
+}
+
+static void test_worker_without_memory(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof lowmem_cases / sizeof *lowmem_cases; k++) {
+        lowmem = &lowmem_cases[k];
+        assert_int_equal(run_child_within(lowmem_child, 30), 0);
+    }
+    assert_int_equal(count_children_zombies(), 0);
+}
+
+static const char stuck_message[] =
+    "the BLAS threads of this process did not stop within 2 s, so no "
+    "worker can be forked (OpenBLAS retries a memory map it cannot get for "
+    "ever: is the address space limited, ulimit -v?)";
+
+/* In a child: OpenBLAS starts its threads at load, and each maps a buffer
+ * of tens of MB; with less address space than that left, its thread
+ * retries for ever. A process pool must then fail within the bound, not
+ * wait in fork() for that thread, and the next one fail at once. 0, the
+ * check that failed, or 77 without OpenBLAS. */
+static int stuck_blas_child(void)
+{
+    setenv("OPENBLAS_NUM_THREADS", "2", 1); /* one thread, on any machine */
+    if (limit_address_space(96u << 20))
+        return 4;
+    if (!dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL))
+        return 77;
+    at_config c = AT_CONFIG_INIT(2, AT_MODE_PROCESS, 1, 1, 1,
+                                 AT_TRANSPORT_SHM, AT_PIN_NONE);
+    for (int attempt = 1; attempt <= 2; attempt++) {
+        at_pool *pool = NULL;
+        at_error err;
+        double t0 = at__now();
+        at_status s = at_pool_create(&c, &pool, &err);
+        double took = at__now() - t0;
+        if (s != AT_ERR_SYSTEM || strcmp(err.message, stuck_message)) {
+            print_error("status %d, message: %s\n", (int)s,
+                        s == AT_OK ? "" : err.message);
+            return attempt;
+        }
+        if (attempt == 2 && took > 1.0) /* not another wait */
+            return 3;
+    }
+    return 0;
+}
+
+static void test_fork_with_stuck_blas(void **state)
+{
+    (void)state;
+    int rc = run_child_within(stuck_blas_child, 30);
+    if (rc == 77)
+        skip();
+    assert_int_equal(rc, 0); /* -1: it waited in fork() */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +586,8 @@ int main(void)
         cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_buffers_come_and_go),
+        cmocka_unit_test(test_worker_without_memory),
+        cmocka_unit_test(test_fork_with_stuck_blas),
     };
     return cmocka_run_group_tests_name("pool", tests, NULL, NULL);
 }
