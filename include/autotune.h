@@ -649,10 +649,42 @@ void at_buffer_free(void *data);
 
 /* ----------------------------------------------------------- search path */
 
-/* Finds the profile file to use: $AUTOTUNE_PROFILE if set (it must exist),
- * else $XDG_CONFIG_HOME/autotune/profile.yaml (XDG_CONFIG_HOME defaults to
- * ~/.config), else the system-wide file chosen at configure time. Writes
- * the path into buf. AT_ERR_NOPROFILE when none exists. */
+/* The profile a program uses comes from the files of the search path,
+ * read as one profile: its order, its precedence and the environment
+ * variables that steer it are described once, in data/profile-format.md
+ * ("Where profiles are found"). */
+typedef struct at_profile_files at_profile_files; /* opaque */
+
+/* Finds the files of the search path, in precedence order (the site
+ * directory's sorted by name). AT_ERR_NOPROFILE when there is none;
+ * AT_ERR_IO when AUTOTUNE_PROFILE or AUTOTUNE_PROFILE_DIR names what
+ * cannot be read, or the site directory cannot be listed. */
+at_status at_profile_files_find(at_profile_files **out, at_error *err);
+void at_profile_files_free(at_profile_files *files);
+/* How many files were found, and each one's path (NULL past the last). */
+size_t at_profile_files_count(const at_profile_files *files);
+const char *at_profile_files_path(const at_profile_files *files,
+                                  size_t index);
+
+/* Reads the files as one profile: the site directory's merged as
+ * at_profile_merge does, then each (machine, workload) from the first
+ * source that holds it, whole. All or nothing: a file that fails to load
+ * fails it, with its position in *err. Records in `files` where each
+ * (machine, workload) came from, for at_profile_files_origin. */
+at_status at_profile_files_load(at_profile_files *files, at_profile **out,
+                                at_error *err);
+
+/* Where workload `workload` of the machine `fingerprint` came from in the
+ * last at_profile_files_load: a file's path, or the paths of the site
+ * directory's files merged for it joined by " + "; NULL when it is in
+ * none of them. Valid until the next load or free of `files`. */
+const char *at_profile_files_origin(const at_profile_files *files,
+                                    const char *fingerprint,
+                                    const char *workload);
+
+/* The first file of the search path (at_profile_files_find's first):
+ * the one file a program reading a single profile would take. Writes the
+ * path into buf; fails as at_profile_files_find does. */
 at_status at_profile_find(char *buf, size_t size, at_error *err);
 
 /* The user's profile path (where the tuner writes by default). */

@@ -1,7 +1,7 @@
 /* query.c - from (workload, size, items) to a configuration: an exact
  * entry, else the fitted model ranked over the search space (argmin.c),
  * else the nearest entry, else the documented fallback rule; which machine
- * of the profile answers; and the profile search path. */
+ * of the profile answers. (Where the profile comes from: profile_files.c.) */
 #include "config.h"
 
 #include "internal.h"
@@ -10,11 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#ifndef AT_SYSTEM_PROFILE
-#define AT_SYSTEM_PROFILE "/etc/autotune/profile.yaml"
-#endif
 
 const char *at_source_name(at_source source)
 {
@@ -299,60 +294,4 @@ at_status at_profile_query(const at_profile *profile,
     AT_REQUIRE(result, err);
     return at_profile_query_flags(profile, machine, workload, size, items, 0,
                                   result, err);
-}
-
-/* ---------------------------------------------------------- search path */
-
-const char *at_profile_system_path(void)
-{
-    return AT_SYSTEM_PROFILE;
-}
-
-at_status at_profile_user_path(char *buf, size_t size, at_error *err)
-{
-    AT_REQUIRE(buf, err);
-    const char *xdg = secure_getenv("XDG_CONFIG_HOME"),
-               *home = secure_getenv("HOME");
-    int n;
-    if (xdg && xdg[0] == '/')
-        n = snprintf(buf, size, "%s/autotune/profile.yaml", xdg);
-    else if (home && home[0])
-        n = snprintf(buf, size, "%s/.config/autotune/profile.yaml", home);
-    else
-        return at__fail(err, AT_ERR_NOPROFILE,
-                        "neither XDG_CONFIG_HOME nor HOME is set");
-    if (n < 0 || (size_t)n >= size)
-        return at__fail(err, AT_ERR_ARG, "profile path too long");
-    return AT_OK;
-}
-
-at_status at_profile_find(char *buf, size_t size, at_error *err)
-{
-    AT_REQUIRE(buf, err);
-    const char *env = secure_getenv("AUTOTUNE_PROFILE");
-    if (env && env[0]) {
-        if (access(env, R_OK) != 0)
-            return at__fail_at(err, AT_ERR_NOPROFILE, env, 0, 0, "",
-                               "AUTOTUNE_PROFILE names a file that cannot "
-                               "be read");
-        at__verbose("profile from AUTOTUNE_PROFILE: %s", env);
-        at__strlcpy(buf, env, size);
-        return AT_OK;
-    }
-    char user[4096];
-    int have_user = at_profile_user_path(user, sizeof user, NULL) == AT_OK;
-    if (have_user && access(user, R_OK) == 0) {
-        at__verbose("profile: %s", user);
-        at__strlcpy(buf, user, size);
-        return AT_OK;
-    }
-    if (access(AT_SYSTEM_PROFILE, R_OK) == 0) {
-        at__verbose("profile: %s", AT_SYSTEM_PROFILE);
-        at__strlcpy(buf, AT_SYSTEM_PROFILE, size);
-        return AT_OK;
-    }
-    return at__fail(err, AT_ERR_NOPROFILE,
-                    "no profile: AUTOTUNE_PROFILE is unset, %s and %s do "
-                    "not exist",
-                    have_user ? user : "the user profile", AT_SYSTEM_PROFILE);
 }

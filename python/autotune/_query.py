@@ -14,10 +14,12 @@ _BUILTIN_KINDS = {"inv": "batch", "svd": "batch", "gemm": "batch",
                   "exp": "vector"}
 _KINDS = ("batch", "vector")
 
-# Loaded profiles by path, with the stat they were loaded at, and this
-# process's machine by affinity mask (it holds the usable CPUs): both
-# are reused until the file or the mask changes. One lock: a profile
-# must not be freed while another thread queries it.
+# Loaded profiles by path, with the stat they were loaded at (the search
+# path's under None, with the stats of every file it found and the
+# library's record of them), and this process's machine by affinity mask
+# (it holds the usable CPUs): all are reused until a file or the mask
+# changes. One lock: a profile must not be freed while another thread
+# queries it.
 _lock = threading.Lock()
 _profiles = {}
 _machines = {}
@@ -38,6 +40,9 @@ class Answer:
     kind               'batch' or 'vector'
     cpusets            each worker's CPUs, a tuple per worker (empty when
                        unpinned), as `autotune env` prints AUTOTUNE_CPUSETS
+    profile            the file the answer came from (as `autotune query`
+                       names it), or None for the fallback rule and a
+                       tuning run
     """
     config: Config
     source: str
@@ -47,16 +52,18 @@ class Answer:
     predicted_seconds: float | None
     kind: str
     cpusets: tuple
+    profile: str | None = None
 
 
 def query(workload, size, items=1, kind=None, profile=None, strict=False):
     """The configuration for `items` tasks of `workload` at `size` (a
     vector job: one item of `size` elements) on this machine.
 
-    The profile is `profile` (a path) or the one at_profile_find finds
-    ($AUTOTUNE_PROFILE, ~/.config/autotune/profile.yaml, the system one);
-    with none anywhere the documented fallback rule answers, as
-    `autotune query` does. `kind` ('batch' or 'vector') matters only for a
+    The profile is `profile` (a path) or the files of the search path
+    read as one, by the library (at_profile_files; the order is in
+    data/profile-format.md, "Where profiles are found"); with none
+    anywhere the documented fallback rule answers, as `autotune query`
+    does. `kind` ('batch' or 'vector') matters only for a
     workload the profile does not know; by default it is the profile's
     kind, else a batch. `strict` accepts only this exact machine's tuned
     answers and raises autotune.Error (status AT_ERR_NOMATCH) otherwise.
@@ -74,7 +81,7 @@ def query(workload, size, items=1, kind=None, profile=None, strict=False):
     if tuning is not None:
         return _tuning_answer(workload, tuning, kind)
     with _lock:
-        handle = _profile(profile)
+        handle, files = _profile(profile)
         machine = _machine()
         kind = kind or _profile_kind(handle, machine, workload)
         flags = ((_lib.AT_QUERY_STRICT if strict else 0) |
@@ -84,15 +91,29 @@ def query(workload, size, items=1, kind=None, profile=None, strict=False):
                   ctypes.byref(machine), workload.encode(),
                   operator.index(size), operator.index(items), flags,
                   ctypes.byref(r))
+        source = _lib.text(_lib.lib.at_source_name(r.source))
+        answered = _answered_from(profile, files, source, r, workload)
     config = Config.from_c(r.config)
-    return Answer(config=config,
-                  source=_lib.text(_lib.lib.at_source_name(r.source)),
-                  reason=_lib.text(r.reason),
+    return Answer(config=config, source=source, reason=_lib.text(r.reason),
                   match=_lib.text(_lib.lib.at_match_name(r.match)),
                   machine=_lib.text(r.machine),
                   predicted_seconds=(r.predicted_seconds
                                      if r.predicted_seconds >= 0 else None),
-                  kind=kind, cpusets=_frozen(config.cpusets()))
+                  kind=kind, cpusets=_frozen(config.cpusets()),
+                  profile=answered)
+
+
+def _answered_from(path, files, source, r, workload):
+    """The file the answer came from: the profile named, or the one the
+    library records for the answering machine's workload; None for the
+    fallback rule."""
+    if source == "fallback":
+        return None
+    if path is not None:
+        return path
+    origin = _lib.lib.at_profile_files_origin(files, r.machine,
+                                              workload.encode())
+    return _lib.text(origin) if origin else None
 
 
 def _frozen(sets):
@@ -127,26 +148,34 @@ def _tuning_answer(workload, config, kind):
                   cpusets=_frozen(config.cpusets()))
 
 
-def _profile(path):
-    """The loaded profile of `path` or of the search path; None when there
-    is no profile anywhere (the fallback rule)."""
-    if path is None:
-        buf = ctypes.create_string_buffer(4096)
-        try:
-            _lib.call(_lib.lib.at_profile_find, buf, len(buf))
-        except _lib.Error as e:
-            # A profile asked for by the variable must exist.
-            if (e.status == _lib.AT_ERR_NOPROFILE and
-                    "AUTOTUNE_PROFILE" not in os.environ):
-                return None
-            raise
-        path = buf.value.decode()
-    path = os.path.abspath(path)
+def _stamp(path):
+    """What says a file changed: its inode, size and time; None when it
+    is gone (the library then reports it)."""
     try:
         st = os.stat(path)
-        stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
     except OSError:
-        stamp = None  # the library reports the missing file
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _profile(path):
+    """(profile handle, at_profile_files handle) of `path` (no files
+    handle), or of the search path; (None, None) when there is no
+    profile anywhere (the fallback rule)."""
+    if path is not None:
+        return _named_profile(os.path.abspath(path)), None
+    files = ctypes.c_void_p()
+    try:
+        _lib.call(_lib.lib.at_profile_files_find, ctypes.byref(files))
+    except _lib.Error as e:
+        if e.status == _lib.AT_ERR_NOPROFILE:
+            return None, None
+        raise
+    return _searched_profile(files)
+
+
+def _named_profile(path):
+    stamp = _stamp(path)
     cached = _profiles.get(path)
     if cached and cached[0] == stamp:
         return cached[1]
@@ -156,6 +185,30 @@ def _profile(path):
         _lib.lib.at_profile_free(cached[1])
     _profiles[path] = (stamp, handle)
     return handle
+
+
+def _searched_profile(files):
+    """The search path's profile, loaded again only when the files found
+    or one of them changed; `files` is the search just made."""
+    lib = _lib.lib
+    paths = [lib.at_profile_files_path(files, i)
+             for i in range(lib.at_profile_files_count(files))]
+    stamp = tuple((p, _stamp(p)) for p in paths)
+    cached = _profiles.get(None)
+    if cached and cached[0] == stamp:
+        lib.at_profile_files_free(files)
+        return cached[1], cached[2]
+    handle = ctypes.c_void_p()
+    try:
+        _lib.call(lib.at_profile_files_load, files, ctypes.byref(handle))
+    except BaseException:
+        lib.at_profile_files_free(files)
+        raise
+    if cached:
+        lib.at_profile_free(cached[1])
+        lib.at_profile_files_free(cached[2])
+    _profiles[None] = (stamp, handle, files)
+    return handle, files
 
 
 def _machine():

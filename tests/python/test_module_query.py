@@ -107,6 +107,11 @@ def assert_same_answer(answer, job):
     assert answer.kind == env["AUTOTUNE_KIND"]
     assert answer.reason == shown["reason"]
     assert (answer.machine or "-") == shown["machine"].split()[0]
+    # the file that answered, as the program names it
+    if answer.source == "fallback":
+        assert answer.profile is None
+    else:
+        assert answer.profile == shown["profile"]
     if env["AUTOTUNE_CPUSETS"]:
         assert answer.cpusets == cpusets(env["AUTOTUNE_CPUSETS"])
     else:
@@ -133,11 +138,58 @@ def test_answer_is_the_program_s(profile, workload, size, items, kind,
 def test_without_any_profile_the_fallback_rule(monkeypatch, tmp_path):
     monkeypatch.delenv("AUTOTUNE_PROFILE", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.setenv("AUTOTUNE_PROFILE_DIR", str(tmp_path))
     if cli_query("mysvd", 600, 8, None, None)["profile"] != "(none)":
         pytest.skip("a system-wide profile is installed")
     answer = autotune.query("mysvd", 600, 8)
     assert (answer.source, answer.match) == ("fallback", "none")
     assert_same_answer(answer, ("mysvd", 600, 8, None, None))
+
+
+def this_machine_profile(workloads):
+    """`autotune fingerprint`'s profile of this machine, with workloads:
+    (name, kind, workers) each with one entry."""
+    text = subprocess.run([AUTOTUNE, "fingerprint"], capture_output=True,
+                          text=True, check=True).stdout + "  workloads:\n"
+    for name, kind, workers in workloads:
+        size, items = (600, 8) if kind == "batch" else (1000000, 1)
+        parts = workers if kind == "vector" else 1
+        entry = ENTRY % (size, items, workers, "process", 1, parts, "shm",
+                         "none")
+        text += f"    {name}:\n      kind: {kind}\n      entries:\n" \
+                f"      - {entry}\n"
+    return text
+
+
+def test_search_path_read_as_one(monkeypatch, tmp_path):
+    """No profile named: the user's profile and the site directory's
+    files, read by the library as one, as `autotune query` reads them;
+    each answer names its file; a file added is seen at the next query,
+    a malformed one is refused at its position."""
+    user, site = tmp_path / "cfg/autotune/profile.yaml", tmp_path / "site"
+    user.parent.mkdir(parents=True)
+    site.mkdir()
+    monkeypatch.delenv("AUTOTUNE_PROFILE", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.setenv("AUTOTUNE_PROFILE_DIR", str(site))
+    user.write_text(this_machine_profile([("mysvd", "batch", 2)]))
+    (site / "a.yaml").write_text(this_machine_profile(
+        [("mysvd", "batch", 1), ("myexp", "vector", 2)]))
+    mine = autotune.query("mysvd", 600, 8)
+    theirs = autotune.query("myexp", 1000000)
+    assert (mine.profile, mine.config.workers) == (str(user), 2)
+    assert (theirs.profile, theirs.config.workers) == (str(site / "a.yaml"),
+                                                       2)
+    assert_same_answer(mine, ("mysvd", 600, 8, None, None))
+    assert_same_answer(theirs, ("myexp", 1000000, 1, None, None))
+    (site / "b.yaml").write_text(this_machine_profile(
+        [("mygemm", "batch", 2)]))
+    assert autotune.query("mygemm", 600, 8).profile == str(site / "b.yaml")
+    (site / "c.yaml").write_text("autotune_profile: 2\nmachines:\n"
+                                 "- fingerprint: 12\n")
+    with pytest.raises(autotune.Error,
+                       match=f"^{site}/c.yaml:3:3: missing key 'cpu'"):
+        autotune.query("mysvd", 600, 8)
 
 
 def test_missing_profile_named_by_the_variable_fails(monkeypatch, tmp_path):

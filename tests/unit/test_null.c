@@ -73,6 +73,11 @@ CALL(pool_run_pool, at_pool_run(NULL, &job, NULL, err))
 CALL(buffer_alloc, at_buffer_alloc(16, NULL, err))
 CALL(profile_find, at_profile_find(NULL, 10, err))
 CALL(user_path, at_profile_user_path(NULL, 10, err))
+CALL(files_find, at_profile_files_find(NULL, err))
+CALL(files_load_files, at_profile_files_load(NULL, &out_prof, err))
+/* a stand-in object: the NULL check comes before any use */
+CALL(files_load_out,
+     at_profile_files_load((at_profile_files *)&ptr, NULL, err))
 CALL(model_new, at_model_new(NULL, err))
 CALL(name_check, at_workload_name_check(NULL, err))
 CALL(config_env, at_config_env("w", "tuning", NULL, NULL, 0, NULL, NULL, err))
@@ -134,6 +139,9 @@ static void test_null_objects(void **state)
         {buffer_alloc, "at_buffer_alloc: data is NULL"},
         {profile_find, "at_profile_find: buf is NULL"},
         {user_path, "at_profile_user_path: buf is NULL"},
+        {files_find, "at_profile_files_find: out is NULL"},
+        {files_load_files, "at_profile_files_load: files is NULL"},
+        {files_load_out, "at_profile_files_load: out is NULL"},
         {model_new, "at_model_new: out is NULL"},
         {name_check, "at_workload_name_check: name is NULL"},
         {config_env, "at_config_env: c is NULL"},
@@ -198,6 +206,10 @@ static void test_null_values(void **state)
     assert_null(at_profile_find_machine(prof, NULL));
     assert_null(at_machine_profile_workload(NULL, "svd"));
     assert_true(at_profile_equal(NULL, NULL));
+    at_profile_files_free(NULL);
+    assert_int_equal(at_profile_files_count(NULL), 0);
+    assert_null(at_profile_files_path(NULL, 0));
+    assert_null(at_profile_files_origin(NULL, "f", "svd"));
     assert_int_equal(at_blas_list(NULL, 5), at_blas_list(NULL, 0));
     assert_string_equal(at_error_format(NULL, buf, sizeof buf), "(no error)");
     assert_null(at_error_format(NULL, NULL, 10));
