@@ -1,0 +1,1 @@
+autotune plot tests/data/good/empty-machines.yaml -o "$TMP/p.svg"
