@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,15 +100,16 @@ static void long_value(out *o, long v)
 }
 
 /* The shortest decimal that reads back as the same double, so a save/load
- * round trip is exact and the file stays readable. */
-static void double_value(out *o, double v)
+ * round trip is exact and the file stays readable; an unknown value (NAN,
+ * where the field allows it) is YAML's null. */
+static void double_value(out *o, const at__field *f, double v)
 {
     char buf[40];
-    for (int digits = 6; digits <= 17; digits++) {
-        snprintf(buf, sizeof buf, "%.*g", digits, v);
-        if (strtod(buf, NULL) == v)
-            break;
+    if ((f->flags & AT_F_UNKNOWN_OK) && isnan(v)) {
+        text(o, "null");
+        return;
     }
+    at__format_real(v, buf, sizeof buf);
     text(o, buf);
 }
 
@@ -140,7 +142,7 @@ static void emit_value(out *o, const at__field *f, const void *base)
     switch (f->type) {
     case AT_F_INT: long_value(o, *(const int *)v); break;
     case AT_F_LONG: long_value(o, *(const long *)v); break;
-    case AT_F_DOUBLE: double_value(o, *(const double *)v); break;
+    case AT_F_DOUBLE: double_value(o, f, *(const double *)v); break;
     case AT_F_STRING:
     case AT_F_TIME: text(o, v); break;
     case AT_F_ENUM:
@@ -389,6 +391,9 @@ at_status at_profile_merge_into_file(const at_profile *from, const char *path,
 {
     AT_REQUIRE(from, err);
     AT_REQUIRE(path, err);
+    /* The lock is held only for what depends on the file's current
+     * content: read it, merge (n log n), write, rename. `from` was loaded
+     * and checked before (by the caller), freeing waits until after. */
     int lock_fd;
     at_status s = make_parent_dirs(path, err);
     if (s == AT_OK)
@@ -405,7 +410,7 @@ at_status at_profile_merge_into_file(const at_profile *from, const char *path,
         s = at_profile_merge(current, from, err);
     if (s == AT_OK)
         s = at_profile_save(current, path, err);
-    at_profile_free(current);
     close(lock_fd); /* releases the lock */
+    at_profile_free(current);
     return s;
 }

@@ -1,13 +1,16 @@
 /* schema.c - the profile format, described once (see schema.h): the field
- * tables of every object, in file order, and the two questions every user
- * of them asks, "is this optional field there?" and "are these equal?".
- * data/profile-format.md is the prose of these tables; the unit tests
- * fail when the two disagree. */
+ * tables of every object, in file order, the two questions every user of
+ * them asks, "is this optional field there?" and "are these equal?", and
+ * the one rule of how a number is written. data/profile-format.md is the
+ * prose of these tables; the unit tests fail when the two disagree. */
 #include "config.h"
 
 #include "schema.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Row builders: key, where the value lives, range, flags; every member
@@ -77,11 +80,16 @@ static const at__field baseline_fields[] = {
 static const at__object baselines_schema = {"baselines",
                                             ROWS(baseline_fields), 1};
 
+/* A spread is unknown (NAN, null) when too few rounds were measured to
+ * tell: 0 would claim a perfectly repeatable time. */
+#define SPREAD(st)                                                           \
+    DBL("spread", st, spread, 0, HUGE_VAL, AT_F_REQUIRED | AT_F_UNKNOWN_OK)
+
 static const at__field entry_fields[] = {
     LONG("size", at_entry, size, 1, BIG, AT_F_REQUIRED),
     LONG("items", at_entry, items, 1, BIG, AT_F_REQUIRED),
     DBL("seconds", at_entry, seconds, 0, HUGE_VAL, AT_F_REQUIRED),
-    DBL("spread", at_entry, spread, 0, HUGE_VAL, AT_F_REQUIRED),
+    SPREAD(at_entry),
     TIME("measured", at_entry, measured, AT_F_REQUIRED),
     OBJ("best", at_entry, best, best_schema, AT_F_NO_FLAG, AT_F_REQUIRED),
     OBJ("baselines", at_entry, baselines, baselines_schema, AT_F_NO_FLAG, 0),
@@ -92,7 +100,7 @@ static const at__field sample_fields[] = {
     LONG("size", at_sample, size, 1, BIG, AT_F_REQUIRED),
     LONG("items", at_sample, items, 1, BIG, AT_F_REQUIRED),
     DBL("seconds", at_sample, seconds, 0, HUGE_VAL, AT_F_REQUIRED),
-    DBL("spread", at_sample, spread, 0, HUGE_VAL, AT_F_REQUIRED),
+    SPREAD(at_sample),
     OBJ("config", at_sample, config, config_schema, AT_F_NO_FLAG,
         AT_F_REQUIRED),
 };
@@ -276,6 +284,13 @@ static int elements_equal(const at__field *f, const void *a, const void *b)
     return 1;
 }
 
+/* Two numbers are equal when they are, or when both are unknown where
+ * the field allows it (NAN is never equal to itself). */
+static int doubles_equal(const at__field *f, double x, double y)
+{
+    return x == y || ((f->flags & AT_F_UNKNOWN_OK) && isnan(x) && isnan(y));
+}
+
 static int field_equal(const at__field *f, const void *a, const void *b)
 {
     const void *x = at__field_at(a, f), *y = at__field_at(b, f);
@@ -283,7 +298,8 @@ static int field_equal(const at__field *f, const void *a, const void *b)
     case AT_F_INT:
     case AT_F_ENUM: return *(const int *)x == *(const int *)y;
     case AT_F_LONG: return *(const long *)x == *(const long *)y;
-    case AT_F_DOUBLE: return *(const double *)x == *(const double *)y;
+    case AT_F_DOUBLE:
+        return doubles_equal(f, *(const double *)x, *(const double *)y);
     case AT_F_STRING:
     case AT_F_TIME: return strcmp(x, y) == 0;
     case AT_F_OBJECT:
@@ -303,4 +319,82 @@ int at__object_equal(const at__object *o, const void *a, const void *b)
         if (!field_equal(&o->fields[i], a, b))
             return 0;
     return 1;
+}
+
+/* ------------------------------------------------------------- numbers */
+
+static size_t digits(const char *s)
+{
+    size_t n = 0;
+    while (s[n] >= '0' && s[n] <= '9')
+        n++;
+    return n;
+}
+
+/* The length of the integer part at s, -?(0|[1-9][0-9]*); 0 if none. */
+static size_t integer_part(const char *s)
+{
+    size_t sign = s[0] == '-', n = digits(s + sign);
+    if (n == 0 || (n > 1 && s[sign] == '0'))
+        return 0;
+    return sign + n;
+}
+
+/* The length of what follows it in a real: (.[0-9]+)?([eE][-+]?[0-9]+)?;
+ * (size_t)-1 when a point or an exponent has no digits. */
+static size_t real_tail(const char *s)
+{
+    size_t n = 0;
+    if (s[0] == '.') {
+        size_t f = digits(s + 1);
+        if (f == 0)
+            return (size_t)-1;
+        n = 1 + f;
+    }
+    if (s[n] == 'e' || s[n] == 'E') {
+        size_t sign = s[n + 1] == '-' || s[n + 1] == '+';
+        size_t e = digits(s + n + 1 + sign);
+        if (e == 0)
+            return (size_t)-1;
+        n += 1 + sign + e;
+    }
+    return n;
+}
+
+int at__parse_integer(const char *text, long *value)
+{
+    size_t n = integer_part(text);
+    if (n == 0 || text[n])
+        return -1;
+    errno = 0;
+    long v = strtol(text, NULL, 10);
+    if (errno)
+        return -1; /* beyond long: out of any range the format has */
+    *value = v;
+    return 0;
+}
+
+int at__parse_real(const char *text, double *value)
+{
+    size_t n = integer_part(text);
+    size_t tail = n ? real_tail(text + n) : (size_t)-1;
+    if (tail == (size_t)-1 || text[n + tail])
+        return -1;
+    /* strtod sets ERANGE for an underflow too, whose result (0 or a
+     * subnormal) is the value written; only an overflow is refused */
+    double v = strtod(text, NULL);
+    if (isinf(v))
+        return -1;
+    *value = v;
+    return 0;
+}
+
+void at__format_real(double value, char *buf, size_t size)
+{
+    double back;
+    for (int precision = 6; precision <= 17; precision++) {
+        snprintf(buf, size, "%.*g", precision, value);
+        if (at__parse_real(buf, &back) == 0 && back == value)
+            return;
+    }
 }

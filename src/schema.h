@@ -34,9 +34,12 @@ typedef enum at__ftype {
 
 /* Flags of a field. AT_F_REQUIRED: a missing key is an error.
  * AT_F_ABSENT_BELOW_MIN: a number below min means "absent": the loader
- * stores min - 1 for a missing key, and it is never written. */
+ * stores min - 1 for a missing key, and it is never written.
+ * AT_F_UNKNOWN_OK (DOUBLE only): the value may be unknown, NAN in memory
+ * and YAML null (`null` or `~`) in the file; two unknowns are equal. */
 #define AT_F_REQUIRED 1u
 #define AT_F_ABSENT_BELOW_MIN 2u
+#define AT_F_UNKNOWN_OK 4u
 
 #define AT_F_NO_FLAG ((size_t)-1)
 
@@ -90,5 +93,26 @@ int at__field_present(const void *base, const at__field *f);
 
 /* Whether two objects of schema `o` hold the same data. */
 int at__object_equal(const at__object *o, const void *a, const void *b);
+
+/* How deep mappings and lists may nest in a profile. The format itself
+ * needs at most half of it (test_schema checks), so a typo one or two levels
+ * deeper still gets its own message; anything deeper is refused by the
+ * loader as soon as it is seen, before libyaml's scanner, quadratic in
+ * the depth of flow collections, spends seconds on it. */
+#define AT__MAX_DEPTH 16
+
+/* The one number rule of the format (data/profile-format.md, "Numbers"):
+ * JSON's number syntax in a plain scalar. An integer is
+ * -?(0|[1-9][0-9]*); a real may add a fraction (.[0-9]+) and an exponent
+ * ([eE][-+]?[0-9]+). No hex, no inf or nan, no leading zero (YAML 1.1
+ * reads 010 as 8), no `+`, `.5` or `1.`. Each returns 0 and sets *value,
+ * or -1 for a text outside the rule or a value outside long / double:
+ * a real too small for a double is read as what it becomes (0, or a
+ * subnormal), one too large is refused. */
+int at__parse_integer(const char *text, long *value);
+int at__parse_real(const char *text, double *value);
+/* The shortest text of `value` (finite) in that syntax that
+ * at__parse_real reads back as the same double. */
+void at__format_real(double value, char *buf, size_t size);
 
 #endif /* AT_SCHEMA_H */

@@ -8,13 +8,19 @@
  * bound "number >= A" that must be the field's. Every object the schema
  * can reach must have its table (objects that share their fields, like
  * `best` and `config`, share one), and every key of a table must be one
- * of the object's fields. */
+ * of the object's fields; "null" in a type says the field may be unknown.
+ *
+ * Then what the tables hold beyond their keys: the one number rule
+ * (at__parse_integer, _real and at__format_real, on tables of texts),
+ * unknown values (NAN, written null, equal to each other), and the
+ * nesting limit, which the format must fit with room to spare. */
 #include "config.h"
 
 #include "testutil.h"
 
 #include "schema.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +199,14 @@ static void check_row(const doc_row *r, const at__field *f)
         fail_msg("profile-format.md:%d: `%s` of `%s` is %g..%g in the doc, "
                  "%g..%g in the schema",
                  r->line, r->key, r->object, lo, hi, f->min, f->max);
+    int null_ok = strstr(r->type, "null") != NULL;
+    if ((f->flags & AT_F_UNKNOWN_OK) && f->type != AT_F_DOUBLE)
+        fail_msg("`%s` of `%s`: only a real may be unknown", r->key,
+                 r->object);
+    if (null_ok != !!(f->flags & AT_F_UNKNOWN_OK))
+        fail_msg("profile-format.md:%d: `%s` of `%s` may%s be null in the "
+                 "doc, the schema says otherwise",
+                 r->line, r->key, r->object, null_ok ? "" : " not");
 }
 
 /* Which of the schema's objects a table names: by `what`, or a sharer of
@@ -275,11 +289,241 @@ static void test_table_parsing(void **state)
     assert_false(range_of("text", &lo, &hi));
 }
 
+/* ------------------------------------------------------- numbers */
+
+/* The rule of data/profile-format.md, "Numbers", text by text: what each
+ * reads as, or that it is refused (ok 0). */
+static const struct {
+    const char *text;
+    int ok;
+    long value;
+} integers[] = {
+    {"0", 1, 0},
+    {"7", 1, 7},
+    {"-12", 1, -12},
+    {"-0", 1, 0},
+    {"1000000000000", 1, 1000000000000L},
+    {"", 0, 0},
+    {"-", 0, 0},
+    {"+2", 0, 0},
+    {"02", 0, 0},
+    {"-07", 0, 0},
+    {"0x2", 0, 0},
+    {"1e3", 0, 0},
+    {"2.0", 0, 0},
+    {"2.", 0, 0},
+    {" 2", 0, 0},
+    {"2 ", 0, 0},
+    {"1_000", 0, 0},
+    {"99999999999999999999", 0, 0}, /* beyond long */
+};
+
+static const struct {
+    const char *text;
+    int ok;
+    double value;
+} reals[] = {
+    {"0", 1, 0},
+    {"0.5", 1, 0.5},
+    {"-1.25", 1, -1.25},
+    {"3.91", 1, 3.91},
+    {"1e3", 1, 1000},
+    {"1E+3", 1, 1000},
+    {"2.5e-3", 1, 2.5e-3},
+    {"1e-05", 1, 1e-5},
+    {"1e-310", 1, 1e-310},   /* subnormal, read as it is */
+    {"1e-400", 1, 0},        /* below every subnormal: 0 */
+    {"-1e-310", 1, -1e-310}, /* negative: the field's range refuses it */
+    {"1.7976931348623157e308", 1, DBL_MAX},
+    {"1e309", 0, 0}, /* overflow */
+    {".5", 0, 0},
+    {"5.", 0, 0},
+    {"+1", 0, 0},
+    {"01.5", 0, 0},
+    {"0x1p-2", 0, 0},
+    {"0x10", 0, 0},
+    {"inf", 0, 0},
+    {".inf", 0, 0},
+    {"nan", 0, 0},
+    {".nan", 0, 0},
+    {"1e", 0, 0},
+    {"1e+", 0, 0},
+    {"1.e3", 0, 0},
+    {"", 0, 0},
+    {"null", 0, 0},
+};
+
+static void test_number_rule(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof integers / sizeof integers[0]; i++) {
+        long v = -999;
+        int ok = at__parse_integer(integers[i].text, &v) == 0;
+        if (ok != integers[i].ok || (ok && v != integers[i].value))
+            fail_msg("integer '%s': %s %ld", integers[i].text,
+                     ok ? "read as" : "refused", v);
+    }
+    for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
+        double v = -999;
+        int ok = at__parse_real(reals[i].text, &v) == 0;
+        if (ok != reals[i].ok || (ok && v != reals[i].value))
+            fail_msg("real '%s': %s %g", reals[i].text,
+                     ok ? "read as" : "refused", v);
+    }
+}
+
+/* Every finite double written reads back bit for bit, and is written in
+ * the rule's syntax (at__parse_real refuses anything else). */
+static void check_round_trip(double v)
+{
+    char buf[40];
+    double back;
+    at__format_real(v, buf, sizeof buf);
+    if (at__parse_real(buf, &back) != 0 || memcmp(&back, &v, sizeof v))
+        fail_msg("%.17g written as '%s' does not read back", v, buf);
+}
+
+static void test_format_round_trips(void **state)
+{
+    (void)state;
+    static const double special[] = {
+        0,        -0.0,    1,           -1,     0.1,        1.0 / 3,
+        2.0 / 3,  3.91,    1e22,        1e-5,   123456.789, DBL_MAX,
+        -DBL_MAX, DBL_MIN, DBL_MIN / 2, 5e-324, 1e-310,     1e300};
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+        check_round_trip(special[i]);
+    uint64_t x = 88172645463325252u; /* xorshift: any bit pattern */
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double v;
+        memcpy(&v, &x, sizeof v);
+        if (isfinite(v))
+            check_round_trip(v);
+    }
+}
+
+/* --------------------------------------------------- unknown values */
+
+static void test_unknown_equal_only_where_allowed(void **state)
+{
+    (void)state;
+    at_entry a = {.size = 1, .items = 1, .seconds = 1, .spread = NAN};
+    at_entry b = a;
+    assert_true(at__object_equal(&at__entry_schema, &a, &b));
+    b.spread = 0; /* unknown is not 0 */
+    assert_false(at__object_equal(&at__entry_schema, &a, &b));
+    a.spread = b.spread = 0.5;
+    a.seconds = b.seconds = NAN; /* seconds have no unknown */
+    assert_false(at__object_equal(&at__entry_schema, &a, &b));
+    at_sample s = {.size = 1, .items = 1, .seconds = 1, .spread = NAN};
+    at_sample t = s;
+    assert_true(at__object_equal(&at__sample_schema, &s, &t));
+}
+
+/* A profile whose entry and sample spreads are unknown. */
+static at_profile *unknown_spreads(void)
+{
+    at_machine m = {.cpu_model = "Test CPU",
+                    .arch = "x86_64",
+                    .usable_cpus = 2,
+                    .cores = 2,
+                    .sockets = 1,
+                    .numa_nodes = 1,
+                    .blas_vendor = "none",
+                    .blas_version = "none",
+                    .blas_corename = "none",
+                    .blas_threading = "none"};
+    at_config one = AT_CONFIG_INIT(1, AT_MODE_PROCESS, 1, 1, 1,
+                                   AT_TRANSPORT_PIPE, AT_PIN_NONE);
+    at_entry e = {.size = 10,
+                  .items = 2,
+                  .seconds = 0.5,
+                  .spread = NAN,
+                  .measured = "2026-01-01T00:00:00Z",
+                  .best = one,
+                  .baselines = {-1, -1, -1, -1}};
+    at_sample s = {
+        .size = 10, .items = 2, .config = one, .seconds = 0.5, .spread = NAN};
+    at_profile *p;
+    at_error err;
+    at_machine_fingerprint(&m);
+    assert_at_ok(at_profile_new(&p, &err), &err);
+    assert_at_ok(at_profile_add_machine(p, &m, &err), &err);
+    assert_at_ok(
+        at_profile_add_workload(p, m.fingerprint, "w", AT_KIND_BATCH, &err),
+        &err);
+    assert_at_ok(at_profile_set_entry(p, m.fingerprint, "w", &e, &err), &err);
+    assert_at_ok(at_profile_add_sample(p, m.fingerprint, "w", &s, &err),
+                 &err);
+    return p;
+}
+
+static void test_unknown_spread_round_trips(void **state)
+{
+    (void)state;
+    at_profile *p = unknown_spreads(), *back;
+    at_error err;
+    char *text;
+    assert_at_ok(at_profile_to_string(p, &text, &err), &err);
+    /* one null for the entry, one for the sample */
+    const char *first = strstr(text, "spread: null");
+    assert_non_null(first);
+    assert_non_null(strstr(first + 1, "spread: null"));
+    assert_at_ok(
+        at_profile_load_string(text, strlen(text), NULL, &back, &err), &err);
+    assert_true(at_profile_equal(p, back));
+    const at_entry *e = at_workload_profile_entry_at(
+        at_machine_profile_workload_at(at_profile_machine_at(back, 0), 0), 0);
+    assert_true(isnan(e->spread));
+    free(text);
+    at_profile_free(p);
+    at_profile_free(back);
+}
+
+/* ----------------------------------------------------------- nesting */
+
+/* How deep the format nests: each object a mapping, each list or map of
+ * objects one level more. */
+static int depth_of(const at__object *o)
+{
+    int deepest = 0;
+    for (size_t i = 0; i < o->n_fields; i++) {
+        const at__field *f = &o->fields[i];
+        int d = !f->object ? 0
+                           : (f->type == AT_F_LIST || f->type == AT_F_MAP) +
+                                 depth_of(f->object);
+        deepest = d > deepest ? d : deepest;
+    }
+    return 1 + deepest;
+}
+
+static void test_nesting_limit(void **state)
+{
+    (void)state;
+    int depth = depth_of(&at__profile_schema);
+    print_message("the format nests %d deep; the loader allows %d\n", depth,
+                  AT__MAX_DEPTH);
+    assert_true(2 * depth <= AT__MAX_DEPTH); /* room for a typo's level */
+    char said[128], *text = read_text(src_path("data/profile-format.md"));
+    snprintf(said, sizeof said, "nest at most %d deep (a profile needs %d)",
+             AT__MAX_DEPTH, depth);
+    if (!strstr(text, said))
+        fail_msg("profile-format.md does not say \"%s\"", said);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_parsing),
         cmocka_unit_test(test_doc_matches_schema),
+        cmocka_unit_test(test_number_rule),
+        cmocka_unit_test(test_format_round_trips),
+        cmocka_unit_test(test_unknown_equal_only_where_allowed),
+        cmocka_unit_test(test_unknown_spread_round_trips),
+        cmocka_unit_test(test_nesting_limit),
     };
     return cmocka_run_group_tests_name("schema", tests, NULL, NULL);
 }
