@@ -3,6 +3,7 @@
 #define AT_CLI_H
 
 #include "autotune.h"
+#include "output.h"
 
 #include <getopt.h>
 #include <stddef.h>
@@ -22,9 +23,31 @@ int cli_report(const at_error *err);
 int cli_parse_long(const char *flag, const char *text, long min, long max,
                    long *out);
 
-/* For commands whose arguments are all operands: prints `usage` and
- * returns -1 for -h/--help, rejects any other option (exit code), else 0. */
-int cli_plain_args(int argc, char **argv, const char *cmd, const char *usage);
+/* --format text|yaml|json (output.h), which every command that prints
+ * data takes: its getopt_long entry, and its value checked into *format
+ * (0, or -1 after the message). */
+#define CLI_FORMAT_CODE 'F'
+// clang-format off
+#define CLI_FORMAT_OPTION {"format", required_argument, NULL, CLI_FORMAT_CODE}
+// clang-format on
+int cli_format_option(const char *arg, out_format *format);
+
+/* For commands whose only option is --format (their other arguments are
+ * operands, from argv[optind]): prints `usage` and returns -1 for
+ * -h/--help, rejects any other option (exit code), else 0. */
+int cli_format_args(int argc, char **argv, const char *cmd, const char *usage,
+                    out_format *format);
+/* The same for commands that take no operand (fingerprint, calibrate):
+ * one is an error. */
+int cli_format_only(int argc, char **argv, const char *cmd, const char *usage,
+                    out_format *format);
+
+/* Loads the profile FILE `path`, or standard input for "-" (a pipe too;
+ * "<stdin>" in messages, with the file's limit on its size): what every
+ * command given a profile FILE reads it with. */
+at_status cli_profile_load(const char *path, at_profile **out, at_error *err);
+/* The name a profile FILE goes by in messages and output ("-": "<stdin>"). */
+const char *cli_profile_name(const char *path);
 
 /* The job the query-like subcommands describe. */
 typedef struct cli_job {
@@ -63,8 +86,12 @@ int cli_job_check(int argc, char **argv, const char *cmd, const cli_job *job,
 /* The message for getopt_long's ':' (missing value) or '?' (unknown). */
 int cli_getopt_error(int c, char **argv, const char *cmd);
 
-/* Loads the profile, picks the machine (this one, or --machine), fills in
- * the default items and runs the query. 0 or an exit code. */
+/* Loads the profile (--profile's file, else the search path's files as
+ * one), picks the machine (this one, or --machine), fills in the default
+ * items and runs the query; `used` gets the profile that answered (the
+ * file the answering machine's workload came from; with the fallback
+ * rule, the file read or "none of" those read; "" for none), which
+ * AUTOTUNE_VERBOSE also prints. 0 or an exit code. */
 int cli_resolve(cli_job *job, at_query_result *r, char *used,
                 size_t used_size);
 
@@ -80,17 +107,19 @@ int cli_parse(int argc, char **argv, const char *cmd, const char *usage,
               const struct option *opts, cli_job *job, cli_option_fn extra,
               void *ctx);
 
-/* Parses --workload, --size, --items, --profile, --machine (and -h);
- * returns 0, or an exit code (usage printed for -h). */
+/* Parses --workload, --size, --items, --profile, --machine, --format (and
+ * -h); returns 0, or an exit code (usage printed for -h). */
 int cli_parse_job(int argc, char **argv, const char *cmd, const char *usage,
-                  cli_job *job);
+                  cli_job *job, out_format *format);
 
 /* Default item count for a batch: enough tasks to keep every usable CPU
  * busy several times over (vector workloads: 1). */
 long cli_default_items(at_workload_kind kind, int usable_cpus);
 
-/* Loads `path` (or the profile found on the search path when NULL).
- * *profile stays NULL when no profile exists anywhere and none was named.
+/* Loads `path` (cli_profile_load: "-" is standard input), or when NULL
+ * the search path's files as one profile (at_profile_files). *profile
+ * stays NULL when no profile exists anywhere and none was named; `used`
+ * gets the files read (", " between them).
  * Returns 0 or an exit code after reporting. */
 int cli_load_profile(const char *path, at_profile **profile, char *used,
                      size_t used_size);
@@ -104,5 +133,6 @@ int cmd_env(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
+int cmd_plot(int argc, char **argv); /* plot.c */
 
 #endif

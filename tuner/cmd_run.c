@@ -1,12 +1,14 @@
 /* cmd_run.c - `autotune run`: one workload in one configuration, timed
  * and checked. The configuration starts as what the library would choose
- * (profile or fallback) and every knob can be set. */
+ * (profile or fallback) and every knob can be set. Ctrl-C (or TERM) stops
+ * the workers and reports the run interrupted; a second one ends it at
+ * once (util.h). */
 #include "config.h"
 
-#include "calibrate.h"
 #include "cli.h"
+#include "measure.h"
+#include "util.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,7 @@ static const char usage[] =
     "         [--mode process|thread] [--blas-threads T] [--chunk-size C]\n"
     "         [--partitions P] [--transport pipe|shm] [--pin none|cores]\n"
     "         [--repeat R] [--warmup W] [--deadline S] [--seed S]\n"
-    "         [--check-serial] [--format text|yaml] [--profile F]\n"
+    "         [--check-serial] [--format text|yaml|json] [--profile F]\n"
     "Runs K items of workload W (inv, svd, gemm; exp: one vector of N\n"
     "doubles) in one configuration and prints the median wall time, its\n"
     "spread, where the time went, and whether the results verified.\n"
@@ -44,7 +46,8 @@ typedef struct run_args {
     const char *mode, *transport, *pin;
     long repeat, warmup, seed;
     double deadline;
-    int check_serial, yaml;
+    int check_serial;
+    out_format format;
 } run_args;
 
 static int parse_double(const char *flag, const char *text, double *out)
@@ -83,13 +86,7 @@ static int run_option(int c, const char *v, void *ctx)
     case OPT_TRANSPORT: a->transport = v; return 0;
     case OPT_PIN: a->pin = v; return 0;
     case OPT_CHECK: a->check_serial = 1; return 0;
-    case OPT_FORMAT:
-        if (strcmp(v, "text") && strcmp(v, "yaml")) {
-            cli_usage_error("--format: expected text or yaml, got '%s'", v);
-            return -1;
-        }
-        a->yaml = strcmp(v, "yaml") == 0;
-        return 0;
+    case OPT_FORMAT: return cli_format_option(v, &a->format);
     }
     return -2;
 }
@@ -189,36 +186,36 @@ static void print_text(const run_args *a, const workload *w,
     printf("; tolerance %g)\n", w->tolerance);
 }
 
-static void print_yaml(const run_args *a, const workload *w,
-                       const at_config *c, const measurement *m)
+/* A difference not measured (no --check-serial) is null. */
+static json_object *run_tree(const run_args *a, const workload *w,
+                             const at_config *c, const measurement *m)
 {
     const at_job_stats *s = &m->stats;
-    printf("workload: %s\nsize: %ld\nitems: %ld\n", w->name, a->job.size,
-           a->job.items);
-    printf("config: {workers: %d, mode: %s, blas_threads: %d, chunk_size: "
-           "%d, partitions: %d, transport: %s, pin: %s}\n",
-           c->workers, at_mode_name(c->mode), c->blas_threads, c->chunk_size,
-           c->partitions, at_transport_name(c->transport),
-           at_pin_name(c->pin));
-    printf("repeat: %d\nstart_s: %.9g\nmedian_s: %.9g\nspread: %.6g\n"
-           "best_s: %.9g\nworst_s: %.9g\n",
-           m->runs, m->start_seconds, m->median, m->spread, m->best,
-           m->worst);
-    printf("transfer_s: %.9g\ncompute_s: %.9g\ncompute_max_s: %.9g\n"
-           "wait_s: %.9g\nmessages: %ld\nbytes_copied: %.0f\n",
-           s->transfer, s->compute, s->compute_max, s->wait, s->messages,
-           s->bytes_copied);
-    printf("residual: %.6g\ndifference: %.6g\nverified: %s\n", m->residual,
-           m->difference, m->verified ? "true" : "false");
+    json_object *o = out_object();
+    out_put(o, "workload", out_text(w->name));
+    out_put(o, "size", out_int(a->job.size));
+    out_put(o, "items", out_int(a->job.items));
+    out_put(o, "config", out_config(c));
+    out_put(o, "repeat", out_int(m->runs));
+    out_put(o, "start_s", out_real(m->start_seconds));
+    out_put(o, "median_s", out_real(m->median));
+    out_put(o, "spread", out_real(m->spread));
+    out_put(o, "best_s", out_real(m->best));
+    out_put(o, "worst_s", out_real(m->worst));
+    out_put(o, "transfer_s", out_real(s->transfer));
+    out_put(o, "compute_s", out_real(s->compute));
+    out_put(o, "compute_max_s", out_real(s->compute_max));
+    out_put(o, "wait_s", out_real(s->wait));
+    out_put(o, "messages", out_int(s->messages));
+    out_put(o, "bytes_copied", out_real(s->bytes_copied));
+    out_put(o, "residual", out_real(m->residual));
+    out_put(o, "difference",
+            m->difference < 0 ? NULL : out_real(m->difference));
+    out_put(o, "verified", out_bool(m->verified));
+    return o;
 }
 
-static void on_signal(int sig)
-{
-    (void)sig;
-    measure_cancel();
-}
-
-int cmd_run(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     run_args a;
     int rc = parse(argc, argv, &a);
@@ -232,11 +229,7 @@ int cmd_run(int argc, char **argv)
     at_config c = q.config;
     if ((rc = apply_overrides(&a, w->kind, &c)) != 0)
         return rc;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    tuner_catch_signals(measure_cancel);
     measure_opts o = {.warmup = (int)a.warmup,
                       .repeat = (int)a.repeat,
                       .deadline = a.deadline,
@@ -251,75 +244,20 @@ int cmd_run(int argc, char **argv)
     }
     if (s != AT_OK)
         return cli_report(&err);
-    if (a.yaml)
-        print_yaml(&a, w, &c, &m);
+    if (a.format != OUT_TEXT)
+        rc = out_print(run_tree(&a, w, &c, &m), a.format);
     else
         print_text(&a, w, &c, &q, &m);
     if (!m.verified) {
         fprintf(stderr, "autotune: the results did not verify\n");
         return 1;
     }
-    return 0;
+    return rc;
 }
 
-static void print_cost(const char *name, const at_transport_cost *c)
+/* A run ends within TUNER_END_SECONDS of its result, whatever its BLAS
+ * does at exit (the case of a small ulimit -v: util.h). */
+int cmd_run(int argc, char **argv)
 {
-    printf("  %-12s %8.2f us/message", name, c->latency_us);
-    if (c->gbytes_per_s > 0)
-        printf("   %6.2f GB/s\n", c->gbytes_per_s);
-    else
-        printf("   no copy\n");
-}
-
-int cmd_calibrate(int argc, char **argv)
-{
-    static const char cal_usage[] =
-        "usage: autotune calibrate [--format text|yaml]\n"
-        "Measures the cost of one task message and the bandwidth of each\n"
-        "transport (8-byte tasks, then 4 MiB tasks, both ways), the start "
-        "of\n"
-        "a worker process and thread, and memcpy for reference.\n";
-    int yaml = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(cal_usage, stdout);
-            return 0;
-        }
-        if (!strcmp(argv[i], "--format") && i + 1 < argc &&
-            (!strcmp(argv[i + 1], "yaml") || !strcmp(argv[i + 1], "text"))) {
-            yaml = !strcmp(argv[++i], "yaml");
-            continue;
-        }
-        return cli_usage_error("calibrate: unexpected argument '%s'",
-                               argv[i]);
-    }
-    calibration c;
-    at_error err;
-    if (calibrate(at_usable_cpus(), &c, &err) != AT_OK)
-        return cli_report(&err);
-    const at_machine_costs *k = &c.costs;
-    if (yaml) {
-        printf("workers: %d\n", c.workers);
-        printf("pipe: {latency_us: %.6g, gbytes_per_s: %.6g}\n",
-               k->pipe.latency_us, k->pipe.gbytes_per_s);
-        printf("shm: {latency_us: %.6g, gbytes_per_s: %.6g}\n",
-               k->shm.latency_us, k->shm.gbytes_per_s);
-        printf("thread: {latency_us: %.6g, gbytes_per_s: %.6g}\n",
-               k->thread.latency_us, k->thread.gbytes_per_s);
-        printf("thread_copy: {latency_us: %.6g, gbytes_per_s: %.6g}\n",
-               c.thread_copy.latency_us, c.thread_copy.gbytes_per_s);
-        printf("process_start_us: %.6g\nthread_start_us: %.6g\n",
-               k->process_start_us, k->thread_start_us);
-        printf("memcpy_gbytes_per_s: %.6g\n", c.memcpy_gbytes_per_s);
-        return 0;
-    }
-    printf("transports, %d workers (median of 5):\n", c.workers);
-    print_cost("pipe", &k->pipe);
-    print_cost("shm", &k->shm);
-    print_cost("thread", &k->thread);
-    print_cost("thread+copy", &c.thread_copy);
-    printf("  %-12s %20s %6.2f GB/s\n", "memcpy", "", c.memcpy_gbytes_per_s);
-    printf("worker start: process %.0f us, thread %.0f us\n",
-           k->process_start_us, k->thread_start_us);
-    return 0;
+    return tuner_end(run(argc, argv));
 }

@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include "cli.h"
+#include "output.h"
+#include "workloads.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +25,7 @@ static const command commands[] = {
     {"run", cmd_run,
      "run a workload in one configuration, timed and checked"},
     {"calibrate", cmd_calibrate, "measure message cost, bandwidth, start-up"},
+    {"plot", cmd_plot, "draw a tuning: measured and predicted seconds"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -30,16 +33,18 @@ static const command commands[] = {
 static void usage(FILE *to)
 {
     fputs("usage: autotune [tune] --workload W --size N [OPTIONS]\n"
-          "       autotune COMMAND [OPTIONS]\n\ncommands:\n",
+          "       autotune COMMAND [OPTIONS]\n"
+          "       autotune --help | --version\n\ncommands:\n",
           to);
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(to, "  %-12s %s\n", commands[i].name, commands[i].summary);
-    fputs("\n'autotune COMMAND --help' for a command's options; "
+    fprintf(to, "\nbuilt-in workloads: %s\n", workload_names());
+    fputs("'autotune COMMAND --help' for a command's options; "
           "man autotune for more.\n",
           to);
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -60,4 +65,15 @@ int main(int argc, char **argv)
     if (name[0] == '-') /* options first: tune is the default command */
         return cmd_tune(argc, argv);
     return cli_usage_error("unknown command '%s' (see --help)", name);
+}
+
+/* Every command's output is checked here, once (out_close_stdout): what
+ * could not be written is a failure, whatever the command printed. A
+ * reader that closed its pipe (`autotune show | head`) kills the program
+ * with SIGPIPE before it gets here, quietly, as it does cat; with SIGPIPE
+ * ignored, the write error is reported. */
+int main(int argc, char **argv)
+{
+    out_open_stdout();
+    return out_close_stdout(dispatch(argc, argv));
 }

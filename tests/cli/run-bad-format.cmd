@@ -1,1 +1,1 @@
-autotune run --workload gemm --size 10 --format json
+autotune run --workload gemm --size 10 --format xml

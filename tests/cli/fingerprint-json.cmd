@@ -1,0 +1,1 @@
+autotune fingerprint --format json | python3 -c 'import json, sys; d = json.load(sys.stdin); m = d["machine"]; print(list(d)); print(list(m)); print(list(m["cpu"])); print(list(m["blas"])); print([list(b) for b in d["blas"]][:1])'

@@ -1,0 +1,1 @@
+autotune merge data/examples/single-machine.yaml - -o - < data/examples/cluster.yaml | autotune show -

@@ -1,0 +1,1 @@
+autotune merge data/examples/single-machine.yaml data/examples/cluster.yaml -o "$TMP/m.yaml" && autotune merge data/examples/single-machine.yaml data/examples/cluster.yaml -o - | cmp - "$TMP/m.yaml" && echo "-o - writes what -o FILE writes"

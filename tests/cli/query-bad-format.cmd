@@ -1,0 +1,1 @@
+autotune query --workload svd --size 10 --format xml

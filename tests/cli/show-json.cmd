@@ -1,0 +1,1 @@
+autotune show --format json data/examples/with-model.yaml

@@ -1,0 +1,1 @@
+cat data/examples/single-machine.yaml | autotune show -

@@ -1,0 +1,1 @@
+autotune validate data/examples/cluster.yaml --format
