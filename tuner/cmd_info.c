@@ -152,7 +152,7 @@ static int calibrate_command(int argc, char **argv)
  * (util.h), as run does. */
 int cmd_calibrate(int argc, char **argv)
 {
-    return tuner_end(calibrate_command(argc, argv));
+    return calibrate_command(argc, argv);
 }
 
 /* ----------------------------------------------------------- query, env */

@@ -259,5 +259,5 @@ static int run(int argc, char **argv)
  * does at exit (the case of a small ulimit -v: util.h). */
 int cmd_run(int argc, char **argv)
 {
-    return tuner_end(run(argc, argv));
+    return run(argc, argv);
 }

@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "output.h"
+#include "util.h"
 #include "workloads.h"
 
 #include <stdio.h>
@@ -51,9 +52,14 @@ static int dispatch(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *name = argv[1];
-    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
+        (strcmp(name, "help") == 0 && argc == 2)) {
         usage(stdout);
         return 0;
+    }
+    if (strcmp(name, "help") == 0) { /* help COMMAND: its --help */
+        char *help[] = {argv[0], argv[2], "--help", NULL};
+        return dispatch(3, help);
     }
     if (strcmp(name, "--version") == 0) {
         printf("autotune %s\n", PACKAGE_VERSION);
@@ -75,5 +81,7 @@ static int dispatch(int argc, char **argv)
 int main(int argc, char **argv)
 {
     out_open_stdout();
-    return out_close_stdout(dispatch(argc, argv));
+    /* every command ends here: its output checked, then exit() watched
+     * (OpenBLAS's exit handler can hang, util.h says when) */
+    return tuner_end(out_close_stdout(dispatch(argc, argv)));
 }

@@ -1,7 +1,9 @@
-/* util.h - the two services every part of the tuner uses: one monotonic
- * clock, and one way to fill an at_error. The library has its own clock
- * (at__now), but the tuner sees only the public API; and an error filled
- * by hand in each place drifts (a stale field, a message cut short). */
+/* util.h - the services every part of the tuner uses: one monotonic
+ * clock, one way to fill an at_error, and one way for a command to stop
+ * on a signal and to end. The library has its own clock (at__now), but
+ * the tuner sees only the public API; and an error filled by hand in each
+ * place drifts (a stale field, a message cut short), as would two signal
+ * handlers (run's and tune's). */
 #ifndef AT_UTIL_H
 #define AT_UTIL_H
 
@@ -18,5 +20,21 @@ at_status tuner_error(at_error *err, at_status code, const char *fmt, ...)
 
 /* tuner_error for a failed allocation: AT_ERR_NOMEM, "out of memory". */
 at_status tuner_out_of_memory(at_error *err);
+
+/* The first SIGINT or SIGTERM calls `cancel` (from the handler: it must
+ * be async-signal-safe) so that the command stops what it measures and
+ * keeps or reports what it has; a second one ends the process at once,
+ * whatever it waits on (a BLAS call, a lock, a thread that never
+ * returns): `cancel` again, then the signal's default action, so the
+ * shell sees the process killed by it (status 130 or 143). */
+void tuner_catch_signals(void (*cancel)(void));
+
+/* The program's last call (main's): `return tuner_end(rc);`. Flushes the output and
+ * makes the process end with `rc` at most TUNER_END_SECONDS after, even
+ * if something run at exit never returns: OpenBLAS's destructor joins its
+ * threads, and one stuck retrying a memory map (a small ulimit -v) would
+ * hold exit() for ever. */
+int tuner_end(int rc);
+#define TUNER_END_SECONDS 2
 
 #endif

@@ -1,0 +1,1 @@
+AUTOTUNE_PROFILE=data/examples/single-machine.yaml autotune show | head -2
