@@ -260,12 +260,31 @@ at_status at_profile_set_costs(at_profile *p, const char *fingerprint,
     return s;
 }
 
-static at_entry *find_entry(at_workload_profile *wp, long size, long items)
+/* Where an entry with e's (size, items) is or belongs: the first entry
+ * not below it. Entries are kept sorted, so this is a binary search. */
+static size_t entry_index(const at_workload_profile *wp, const at_entry *e)
 {
-    for (size_t i = 0; i < wp->n_entries; i++)
-        if (wp->entries[i].size == size && wp->entries[i].items == items)
-            return &wp->entries[i];
-    return NULL;
+    size_t lo = 0, hi = wp->n_entries;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (entry_cmp(&wp->entries[mid], e) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* What an entry must be to join a profile (set or merged in). */
+static at_status entry_check(const at_entry *e, at_error *err)
+{
+    at_status s = at_config_check(&e->best, err);
+    if (s == AT_OK &&
+        (e->size < 1 || e->items < 1 || !at__timestamp_valid(e->measured)))
+        s = at__fail(err, AT_ERR_ARG,
+                     "entry needs size >= 1, items >= 1 and a UTC "
+                     "time stamp");
+    return s;
 }
 
 at_status at_profile_set_entry(at_profile *p, const char *fingerprint,
@@ -276,24 +295,21 @@ at_status at_profile_set_entry(at_profile *p, const char *fingerprint,
     AT_REQUIRE(fingerprint, err);
     AT_REQUIRE(workload, err);
     AT_REQUIRE(e, err);
-    at_status s = at_config_check(&e->best, err);
+    at_workload_profile *wp;
+    at_status s = entry_check(e, err);
+    if (s == AT_OK)
+        s = workload_for(p, fingerprint, workload, &wp, err);
     if (s != AT_OK)
         return s;
-    if (e->size < 1 || e->items < 1 || !at__timestamp_valid(e->measured))
-        return at__fail(err, AT_ERR_ARG,
-                        "entry needs size >= 1, items >= 1 and a UTC "
-                        "time stamp");
-    at_workload_profile *wp;
-    if ((s = workload_for(p, fingerprint, workload, &wp, err)) != AT_OK)
-        return s;
-    at_entry *slot = find_entry(wp, e->size, e->items);
-    if (!slot) {
-        slot = append((void **)&wp->entries, &wp->n_entries, sizeof *slot);
-        if (!slot)
+    /* inserted in its place: a sort per call made n calls n^2 log n */
+    size_t at = entry_index(wp, e);
+    if (at == wp->n_entries || entry_cmp(&wp->entries[at], e) != 0) {
+        if (!append((void **)&wp->entries, &wp->n_entries, sizeof *e))
             return at__fail(err, AT_ERR_NOMEM, "out of memory");
+        memmove(&wp->entries[at + 1], &wp->entries[at],
+                (wp->n_entries - 1 - at) * sizeof *e);
     }
-    *slot = *e;
-    at__entries_sort(wp);
+    wp->entries[at] = *e;
     return AT_OK;
 }
 
@@ -314,12 +330,28 @@ at_status at_profile_set_model(at_profile *p, const char *fingerprint,
     return AT_OK;
 }
 
-static int config_equal(const at_config *a, const at_config *b)
+/* A sample's key, (size, items, configuration), as numbers: one total
+ * order over it lets a merge sort both sides and walk them once. A knob
+ * added to at_config is added here. */
+enum { SAMPLE_KEY_LEN = 9 };
+static void sample_key(const at_sample *s, long key[SAMPLE_KEY_LEN])
 {
-    return a->workers == b->workers && a->mode == b->mode &&
-           a->blas_threads == b->blas_threads &&
-           a->chunk_size == b->chunk_size && a->partitions == b->partitions &&
-           a->transport == b->transport && a->pin == b->pin;
+    const at_config *c = &s->config;
+    const long k[SAMPLE_KEY_LEN] = {
+        s->size,       s->items,      c->workers,   c->mode, c->blas_threads,
+        c->chunk_size, c->partitions, c->transport, c->pin};
+    memcpy(key, k, sizeof k);
+}
+
+static int sample_cmp(const void *x, const void *y)
+{
+    long a[SAMPLE_KEY_LEN], b[SAMPLE_KEY_LEN];
+    sample_key(x, a);
+    sample_key(y, b);
+    for (int i = 0; i < SAMPLE_KEY_LEN; i++)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    return 0;
 }
 
 at_status at_profile_add_sample(at_profile *p, const char *fingerprint,
@@ -336,8 +368,7 @@ at_status at_profile_add_sample(at_profile *p, const char *fingerprint,
         return s;
     for (size_t i = 0; i < wp->n_samples; i++) {
         at_sample *o = &wp->samples[i];
-        if (o->size == smp->size && o->items == smp->items &&
-            config_equal(&o->config, &smp->config)) {
+        if (sample_cmp(o, smp) == 0) {
             *o = *smp;
             return AT_OK;
         }
@@ -399,6 +430,124 @@ at_status at__profile_copy(const at_profile *src, at_profile **out,
     return AT_OK;
 }
 
+/* Entry e of `from` joins the merged out[0..*k): as a new key, or in
+ * place of the last one, of its key, when it is as new or newer (a tie
+ * goes to `from`). */
+static at_status take_entry(at_entry *out, size_t *k, const at_entry *e,
+                            at_error *err)
+{
+    at_entry *same =
+        *k > 0 && entry_cmp(&out[*k - 1], e) == 0 ? &out[*k - 1] : NULL;
+    if (same && strcmp(e->measured, same->measured) < 0)
+        return AT_OK;
+    at_status s = entry_check(e, err);
+    if (s == AT_OK)
+        *(same ? same : &out[(*k)++]) = *e;
+    return s;
+}
+
+/* Both sides' entries are sorted by (size, items) (the loader and
+ * at_profile_set_entry keep them so): one walk merges them, `into`'s
+ * first at an equal key so that `from`'s then compete with it. */
+static at_status merge_entries(at_workload_profile *wp,
+                               const at_workload_profile *sw, at_error *err)
+{
+    size_t n = wp->n_entries, m = sw->n_entries, i = 0, j = 0, k = 0;
+    if (m == 0)
+        return AT_OK;
+    at_entry *out = malloc((n + m) * sizeof *out);
+    if (!out)
+        return at__fail(err, AT_ERR_NOMEM, "out of memory");
+    at_status s = AT_OK;
+    while (s == AT_OK && (i < n || j < m))
+        if (j == m ||
+            (i < n && entry_cmp(&wp->entries[i], &sw->entries[j]) <= 0))
+            out[k++] = wp->entries[i++];
+        else
+            s = take_entry(out, &k, &sw->entries[j++], err);
+    if (s != AT_OK) {
+        free(out);
+        return s;
+    }
+    free(wp->entries);
+    wp->entries = out;
+    wp->n_entries = k;
+    return AT_OK;
+}
+
+static int sample_ptr_cmp(const void *a, const void *b)
+{
+    const at_sample *x = *(const at_sample *const *)a;
+    const at_sample *y = *(const at_sample *const *)b;
+    int c = sample_cmp(x, y);
+    return c ? c : x < y ? -1 : x > y; /* then array order */
+}
+
+/* Pointers to samples[0..n), sorted by key, then array order. */
+static const at_sample **samples_by_key(const at_sample *samples, size_t n)
+{
+    const at_sample **v = malloc((n ? n : 1) * sizeof *v);
+    for (size_t i = 0; v && i < n; i++)
+        v[i] = &samples[i];
+    if (v)
+        qsort(v, n, sizeof *v, sample_ptr_cmp);
+    return v;
+}
+
+/* One walk of both sides sorted by key: each key of `from` (its last
+ * sample of the key, later ones replacing earlier) replaces the first
+ * sample of `into` with that key, or is noted in added[] at the index of
+ * its first sample in `from`. */
+static void place_samples(at_sample *all, const at_sample **mine, size_t n,
+                          const at_sample **theirs, size_t m,
+                          const at_sample *from, const at_sample **added)
+{
+    size_t i = 0, j = 0;
+    while (j < m) {
+        size_t last = j; /* theirs[j..last]: one key */
+        while (last + 1 < m && sample_cmp(theirs[last + 1], theirs[j]) == 0)
+            last++;
+        while (i < n && sample_cmp(mine[i], theirs[j]) < 0)
+            i++;
+        if (i < n && sample_cmp(mine[i], theirs[j]) == 0)
+            all[mine[i] - all] = *theirs[last];
+        else
+            added[theirs[j] - from] = theirs[last];
+        j = last + 1;
+    }
+}
+
+/* The samples at_profile_add_sample would leave, one call per sample of
+ * `from` in its order (n + m calls of a linear search), in n log n: the
+ * same key replaces in place, a new one is appended in `from`'s order. */
+static at_status merge_samples(at_workload_profile *wp,
+                               const at_workload_profile *sw, at_error *err)
+{
+    size_t n = wp->n_samples, m = sw->n_samples;
+    if (m == 0)
+        return AT_OK;
+    at_sample *all = realloc(wp->samples, (n + m) * sizeof *all);
+    if (!all)
+        return at__fail(err, AT_ERR_NOMEM, "out of memory");
+    wp->samples = all;
+    const at_sample **mine = samples_by_key(all, n);
+    const at_sample **theirs = samples_by_key(sw->samples, m);
+    const at_sample **added = calloc(m, sizeof *added);
+    if (mine && theirs && added) {
+        place_samples(all, mine, n, theirs, m, sw->samples, added);
+        for (size_t j = 0; j < m; j++)
+            if (added[j])
+                all[wp->n_samples++] = *added[j];
+    }
+    at_status s = mine && theirs && added
+                      ? AT_OK
+                      : at__fail(err, AT_ERR_NOMEM, "out of memory");
+    free(mine);
+    free(theirs);
+    free(added);
+    return s;
+}
+
 static at_status merge_workload(at_profile *into, const char *fp,
                                 const at_workload_profile *sw, at_error *err)
 {
@@ -413,15 +562,8 @@ static at_status merge_workload(at_profile *into, const char *fp,
         wp->model = sw->model;
         wp->has_model = 1;
     }
-    for (size_t i = 0; s == AT_OK && i < sw->n_entries; i++) {
-        const at_entry *e = &sw->entries[i];
-        const at_entry *old = find_entry(wp, e->size, e->items);
-        if (!old || strcmp(e->measured, old->measured) >= 0)
-            s = at_profile_set_entry(into, fp, sw->name, e, err);
-    }
-    for (size_t i = 0; s == AT_OK && i < sw->n_samples; i++)
-        s = at_profile_add_sample(into, fp, sw->name, &sw->samples[i], err);
-    return s;
+    s = merge_entries(wp, sw, err);
+    return s == AT_OK ? merge_samples(wp, sw, err) : s;
 }
 
 static at_status merge_machine(at_profile *into, const at_machine_profile *sm,

@@ -501,6 +501,243 @@ static void test_merge_machines_by_fingerprint(void **state)
     at_profile_free(before);
 }
 
+static const at_workload_profile *svd_of(const at_profile *p)
+{
+    return at_machine_profile_workload(at_profile_find_machine(p, FP_VM),
+                                       "svd");
+}
+
+/* at_profile_set_entry inserts in place (no sort per call): keys set in
+ * any order, one set twice, read back sorted with the later value. */
+static void test_set_entry_keeps_order(void **state)
+{
+    (void)state;
+    static const struct {
+        long size, items;
+        double seconds;
+    } set[] = {{500, 16, 1}, {100, 8, 2}, {900, 4, 3},  {100, 16, 4},
+               {500, 16, 5}, {100, 4, 6}, {1000, 1, 7}, {1, 1, 8}},
+      want[] = {{1, 1, 8},    {100, 4, 6}, {100, 8, 2}, {100, 16, 4},
+                {500, 16, 5}, {900, 4, 3}, {1000, 1, 7}};
+    at_machine m = vm_machine();
+    at_profile *p = profile_with(&m, NULL);
+    at_error err;
+    for (size_t i = 0; i < sizeof set / sizeof set[0]; i++) {
+        at_entry e = make_entry(set[i].size, set[i].items, set[i].seconds,
+                                "2026-01-01T00:00:00Z");
+        e.best.workers = 1; /* fits one item too */
+        assert_at_ok(at_profile_set_entry(p, FP_VM, "svd", &e, &err), &err);
+    }
+    const at_workload_profile *w = svd_of(p);
+    assert_int_equal(at_workload_profile_entry_count(w),
+                     sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const at_entry *e = at_workload_profile_entry_at(w, i);
+        assert_int_equal(e->size, want[i].size);
+        assert_int_equal(e->items, want[i].items);
+        assert_true(e->seconds == want[i].seconds);
+    }
+    at_profile_free(p);
+}
+
+/* The scale test's data: keys numbered k, and which side holds which.
+ * Entry k is (size k / 2 + 1, items 16 or 32): `into` holds k < N,
+ * `from` N / 2 <= k < 3N / 2. Sample t is (size 100 + t / 4, workers and
+ * BLAS threads 1 or 2): `into` holds t < S in a scrambled order, `from`
+ * S / 2 <= t < 3S / 2 in another. Seconds tell the sides apart (.25 for
+ * `into`, .5 for `from`); measurement days differ by key, so an
+ * overlapping entry is newer, older or the same age on either side. */
+enum { SCALE_N = 20000, SCALE_S = 6000 };
+
+static at_entry scale_entry(long k, int from)
+{
+    char when[32];
+    int day = from ? 1 + (int)((k * 3 + 4) % 28) : 1 + (int)(k * 7 % 28);
+    snprintf(when, sizeof when, "2026-02-%02dT12:00:00Z", day);
+    return make_entry(k / 2 + 1, k % 2 ? 32 : 16,
+                      (double)k + (from ? 0.5 : 0.25), when);
+}
+
+static long scale_sample_t(long i, int from)
+{
+    return from ? SCALE_S / 2 + i * 104729 % SCALE_S : i * 7919 % SCALE_S;
+}
+
+static at_sample scale_sample(long t, int from)
+{
+    at_sample s = {100 + t / 4, 16,
+                   AT_CONFIG_INIT(1 + (int)(t % 2), AT_MODE_PROCESS,
+                                  1 + (int)(t / 2 % 2), 1, 1,
+                                  AT_TRANSPORT_SHM, AT_PIN_NONE),
+                   (double)t + (from ? 0.5 : 0.25), 0.01};
+    return s;
+}
+
+/* One side of the scale test: entries in key order, samples scrambled,
+ * and a model fitted on `fitted`. */
+static at_profile *scale_side(int from, const char *fitted)
+{
+    at_machine m = vm_machine();
+    at_profile *p = profile_with(&m, NULL);
+    at_error err;
+    long first = from ? SCALE_N / 2 : 0;
+    for (long k = first; k < first + SCALE_N; k++) {
+        at_entry e = scale_entry(k, from);
+        assert_at_ok(at_profile_set_entry(p, FP_VM, "svd", &e, &err), &err);
+    }
+    for (long i = 0; i < SCALE_S; i++) {
+        at_sample s = scale_sample(scale_sample_t(i, from), from);
+        assert_at_ok(at_profile_add_sample(p, FP_VM, "svd", &s, &err), &err);
+    }
+    at_model model = TEST_MODEL(1000, 0.5, 3, 0.5, 0.1, 0.1, 1, 1, 0);
+    strcpy(model.fitted, fitted);
+    assert_at_ok(at_profile_set_model(p, FP_VM, "svd", &model, &err), &err);
+    return p;
+}
+
+/* The entries a merge must leave, from the rule itself: every key of
+ * either side, in key order, the newer measurement winning, a tie going
+ * to `from`. Counts the overlaps that were newer, older and tied. */
+static void check_scale_entries(const at_workload_profile *w, int ages[3])
+{
+    assert_int_equal(at_workload_profile_entry_count(w), SCALE_N * 3 / 2);
+    for (long k = 0; k < SCALE_N * 3 / 2; k++) {
+        at_entry a = scale_entry(k, 0), b = scale_entry(k, 1), want = b;
+        if (k < SCALE_N / 2)
+            want = a;
+        else if (k < SCALE_N) {
+            int c = strcmp(b.measured, a.measured);
+            ages[c < 0 ? 0 : c > 0 ? 1 : 2]++;
+            want = c < 0 ? a : b;
+        }
+        const at_entry *e = at_workload_profile_entry_at(w, (size_t)k);
+        assert_int_equal(e->size, want.size);
+        assert_int_equal(e->items, want.items);
+        assert_true(e->seconds == want.seconds);
+        assert_string_equal(e->measured, want.measured);
+    }
+}
+
+/* The samples a merge must leave: `into`'s in its order, those `from`
+ * also has with `from`'s values, then `from`'s new ones in its order. */
+static void check_scale_samples(const at_workload_profile *w)
+{
+    size_t n = 0;
+    assert_int_equal(at_workload_profile_sample_count(w), SCALE_S * 3 / 2);
+    for (int from = 0; from <= 1; from++)
+        for (long i = 0; i < SCALE_S; i++) {
+            long t = scale_sample_t(i, from);
+            if (from && t < SCALE_S)
+                continue; /* already in place */
+            at_sample want = scale_sample(t, from || t >= SCALE_S / 2);
+            const at_sample *s = at_workload_profile_sample_at(w, n++);
+            assert_int_equal(s->size, want.size);
+            assert_int_equal(s->config.workers, want.config.workers);
+            assert_int_equal(s->config.blas_threads,
+                             want.config.blas_threads);
+            assert_true(s->seconds == want.seconds);
+        }
+}
+
+/* Merge at scale (20,000 entries a side, half overlapping; 6,000 samples
+ * a side) against the rule computed key by key; merging `from` again
+ * changes nothing. Not timed: bench-merge.sh measures the speed. */
+static void test_merge_at_scale(void **state)
+{
+    (void)state;
+    at_profile *into = scale_side(0, "2026-03-01T00:00:00Z");
+    at_profile *from = scale_side(1, "2026-02-01T00:00:00Z");
+    at_profile *again;
+    at_error err;
+    assert_at_ok(at_profile_merge(into, from, &err), &err);
+    int ages[3] = {0, 0, 0};
+    check_scale_entries(svd_of(into), ages);
+    assert_true(ages[0] > 1000 && ages[1] > 1000 && ages[2] > 100);
+    check_scale_samples(svd_of(into));
+    /* the older model lost */
+    assert_string_equal(
+        at_model_fitted(at_workload_profile_model(svd_of(into))),
+        "2026-03-01T00:00:00Z");
+    assert_at_ok(at__profile_copy(into, &again, &err), &err);
+    assert_at_ok(at_profile_merge(again, from, &err), &err);
+    assert_true(at_profile_equal(again, into));
+    at_profile_free(again);
+    at_profile_free(into);
+    at_profile_free(from);
+}
+
+/* Samples merge as at_profile_add_sample takes them, one by one in
+ * `from`'s order: a key `into` has is replaced in place, a new one is
+ * appended; a key twice in `from` (only a bug could do it: the test
+ * writes it past the API) ends with the later values at the earlier's
+ * place. */
+static void test_merge_samples_as_added(void **state)
+{
+    (void)state;
+    static const long into_t[] = {5, 1, 9, 3},
+                      from_t[] = {4, 9, 7, 1, 7, 2, 4, 9};
+    at_machine m = vm_machine();
+    at_profile *into = profile_with(&m, NULL), *from = profile_with(&m, NULL);
+    at_profile *want;
+    at_error err;
+    for (size_t i = 0; i < sizeof into_t / sizeof into_t[0]; i++) {
+        at_sample s = scale_sample(into_t[i], 0);
+        assert_at_ok(at_profile_add_sample(into, FP_VM, "svd", &s, &err),
+                     &err);
+    }
+    for (size_t i = 0; i < sizeof from_t / sizeof from_t[0]; i++) {
+        at_sample s = scale_sample(1000 + (long)i, 1); /* rewritten below */
+        assert_at_ok(at_profile_add_sample(from, FP_VM, "svd", &s, &err),
+                     &err);
+    }
+    for (size_t i = 0; i < sizeof from_t / sizeof from_t[0]; i++) {
+        at_sample *in =
+            (at_sample *)at_workload_profile_sample_at(svd_of(from), i);
+        *in = scale_sample(from_t[i], 1);
+        in->seconds = 100.0 + (double)i;
+    }
+    assert_at_ok(at__profile_copy(into, &want, &err), &err);
+    for (size_t i = 0; i < sizeof from_t / sizeof from_t[0]; i++)
+        assert_at_ok(at_profile_add_sample(
+                         want, FP_VM, "svd",
+                         at_workload_profile_sample_at(svd_of(from), i),
+                         &err),
+                     &err);
+    assert_at_ok(at_profile_merge(into, from, &err), &err);
+    assert_int_equal(at_workload_profile_sample_count(svd_of(into)), 7);
+    assert_true(at_profile_equal(into, want));
+    at_profile_free(into);
+    at_profile_free(from);
+    at_profile_free(want);
+}
+
+/* A merge checks each entry it takes as at_profile_set_entry does, and
+ * fails all or nothing. (Only a bug could put a bad entry in a profile:
+ * the test writes one past the API.) */
+static void test_merge_checks_entries_taken(void **state)
+{
+    (void)state;
+    at_machine m = vm_machine();
+    at_entry old = make_entry(100, 16, 1.0, "2026-01-01T00:00:00Z");
+    at_entry new = make_entry(100, 16, 2.0, "2026-02-01T00:00:00Z");
+    at_entry other = make_entry(200, 16, 3.0, "2026-02-01T00:00:00Z");
+    at_profile *into = profile_with(&m, &old), *from = profile_with(&m, &new);
+    at_profile *before;
+    at_error err;
+    assert_at_ok(at_profile_set_entry(from, FP_VM, "svd", &other, &err),
+                 &err);
+    ((at_entry *)at_workload_profile_entry_at(svd_of(from), 1))
+        ->best.workers = 0;
+    assert_at_ok(at__profile_copy(into, &before, &err), &err);
+    assert_int_equal(at_profile_merge(into, from, &err), AT_ERR_ARG);
+    assert_string_equal(err.message,
+                        "workers must be an integer from 1 to 4096, got 0");
+    assert_true(at_profile_equal(into, before));
+    at_profile_free(into);
+    at_profile_free(from);
+    at_profile_free(before);
+}
+
 /* Many processes merge into one file at once: each must find its entry
  * there at the end. */
 static void test_merge_into_file_concurrently(void **state)
@@ -1100,6 +1337,10 @@ int main(void)
         cmocka_unit_test(test_set_entry_validates),
         cmocka_unit_test(test_merge_newest_measurement_wins),
         cmocka_unit_test(test_merge_machines_by_fingerprint),
+        cmocka_unit_test(test_set_entry_keeps_order),
+        cmocka_unit_test(test_merge_at_scale),
+        cmocka_unit_test(test_merge_samples_as_added),
+        cmocka_unit_test(test_merge_checks_entries_taken),
         cmocka_unit_test(test_merge_into_file_concurrently),
         cmocka_unit_test(test_save_keeps_the_file),
         cmocka_unit_test(test_query_sources),
