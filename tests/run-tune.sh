@@ -3,7 +3,14 @@
 # whose entry, model and samples the library then uses; several sizes fit
 # the exponent; one CPU under taskset; Ctrl-C keeps the measurements and
 # --resume finishes without measuring them again; quiet off a terminal;
-# AUTOTUNE_VERBOSE adds the model's check.
+# AUTOTUNE_VERBOSE adds the model's check. Then, with a synthetic program
+# (--command) that can damage the output, interrupt the tuner at its Nth
+# run, or claim long times in no time: an output that could not take the
+# results is refused before anything is measured, a merge that fails at
+# the end leaves the results in a rescue file it names, the count said to
+# be kept is the count kept, --resume measures none of it again, and the
+# finalists run three rounds however short the budget, a spread nobody
+# measured being unknown (null, "?"), not 0.
 . "$SRCDIR/tests/tap.sh"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -73,12 +80,100 @@ pid=$!
 sleep 3
 kill -INT "$pid"
 wait "$pid"; rc=$?
-ok_if "Ctrl-C exits 130 and keeps the samples" \
-    sh -c "[ $rc -eq 130 ] && grep -q 'interrupted; the' '$tmp/err' && '$AUTOTUNE' validate '$p' && grep -q 'samples:' '$p'"
-kept=$(grep -c 'config: {' "$p")
+kept=$(grep -c 'config: {' "$p") # 0 if the machine is too busy for one
+ok_if "Ctrl-C exits 130 and keeps the samples it says it keeps" \
+    sh -c "[ $rc -eq 130 ] && grep -qx 'autotune: interrupted; $kept samples* of this run kept in $p (--resume continues)' '$tmp/err' && '$AUTOTUNE' validate '$p'"
 "$AUTOTUNE" --workload svd --size 200 --items 16 --strategy grid \
     --budget 120 --output "$p" --resume >"$tmp/out" 2>"$tmp/err"
 rc=$?
 ok_if "--resume reuses the $kept samples and finishes" \
     sh -c "[ $rc -eq 0 ] && grep -q 'resuming with $kept samples' '$tmp/err' && grep -q 'size: 200, items: 16, seconds' '$p'"
+
+# --- the output, checked first; the results, never lost without a word
+
+refused() { # name, output, expected first line: exit 1, nothing measured
+    "$AUTOTUNE" --workload gemm --size 48 --items 8 --budget 10 \
+        --output "$2" --resume >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    printf '%s\n%s\n' "$3" "autotune: nothing measured: the results could not be saved in $2 (--output chooses another file)" >"$tmp/want"
+    ok_if "$1" sh -c "[ $rc -eq 1 ] && [ ! -s '$tmp/out' ] && cmp '$tmp/want' '$tmp/err'"
+}
+p="$tmp/damaged.yaml"
+printf 'autotune_profile: 2\nmachines: [\n' >"$p"
+cp "$p" "$tmp/damaged.orig"
+refused "a damaged output is refused before measuring, at its line" "$p" \
+    "autotune: $p:3:1: did not find expected node content while parsing a flow node"
+ok_if "... and left as it was" cmp "$p" "$tmp/damaged.orig"
+: >"$tmp/empty.yaml"
+refused "an empty output is refused before measuring" "$tmp/empty.yaml" \
+    "autotune: $tmp/empty.yaml:1:1: the file is empty, not a profile"
+refused "an output under a file is refused before measuring" \
+    "$p/sub/p.yaml" "autotune: $p: not a directory"
+
+# the synthetic program: its time from its configuration (SLOW: tens of
+# "seconds" with a jitter, reported in no time); it logs each run's job
+# and configuration, damages $DAMAGE, and interrupts the tuner at run
+# $STOP_AT
+cat >"$tmp/job.sh" <<'SH'
+#!/bin/sh
+n=$(( $(cat "$RUNS.count" 2>/dev/null || echo 0) + 1 ))
+echo $n >"$RUNS.count"
+echo "$AUTOTUNE_ITEMS $AUTOTUNE_WORKERS $AUTOTUNE_MODE $AUTOTUNE_BLAS_THREADS $AUTOTUNE_CHUNK_SIZE $AUTOTUNE_TRANSPORT $AUTOTUNE_PIN" >>"$RUNS"
+[ -n "$DAMAGE" ] && printf 'autotune_profile: [' >"$DAMAGE"
+[ "$n" = "${STOP_AT:-0}" ] && kill -INT $PPID
+awk -v w="$AUTOTUNE_WORKERS" -v i="$AUTOTUNE_ITEMS" -v n="$n" -v slow="$SLOW" \
+    'BEGIN { srand(n); t = i / w * (slow ? 10 * (1 + 0.05 * rand()) : 0.01)
+             printf "autotune-seconds: %.6f\n", t }'
+SH
+chmod +x "$tmp/job.sh"
+tune_job() { # output, then more options; exec: the tuner is its parent
+    out=$1; shift
+    rm -f "$tmp/runs" "$tmp/runs.count"
+    RUNS="$tmp/runs" "$AUTOTUNE" --command "exec '$tmp/job.sh'" \
+        --workload job --size 10 --items 4 --budget 5 --output "$out" "$@" \
+        >"$tmp/out" 2>"$tmp/err"
+}
+rescue_of() { sed -n 's/^autotune: measurements saved to \([^;]*\); merge later with autotune merge .*/\1/p' "$tmp/err"; }
+
+p="$tmp/spoilt.yaml"
+DAMAGE="$p" tune_job "$p"; rc=$?
+r=$(rescue_of)
+ok_if "a merge that fails at the end writes the results to a rescue file" \
+    sh -c "[ $rc -eq 1 ] && [ -n '$r' ] && grep -qxF 'autotune: measurements saved to $r; merge later with autotune merge $r -o $p' '$tmp/err' && '$AUTOTUNE' validate '$r' && grep -q 'size: 10, items: 4, seconds' '$r'"
+ok_if "... which the report names instead of the profile" \
+    sh -c "tail -1 '$tmp/out' | grep -q '^profile: not written; the measurements are in $r ('"
+ok_if "... and which merges" "$AUTOTUNE" merge "$r" -o "$tmp/merged.yaml"
+
+p="$tmp/spoilt2.yaml"
+DAMAGE="$p" STOP_AT=12 tune_job "$p"; rc=$?
+r=$(rescue_of)
+ok_if "Ctrl-C when the merge fails: the file is said to be unchanged" \
+    sh -c "[ $rc -eq 130 ] && [ -n '$r' ] && tail -1 '$tmp/err' | grep -qxF 'autotune: interrupted; $p is unchanged (the measurements are in $r)' && ! grep -q 'kept in' '$tmp/err' && '$AUTOTUNE' validate '$r'"
+
+# interrupted in the design's second round (runs 1-21 are its first)
+p="$tmp/kept.yaml"
+STOP_AT=40 tune_job "$p"; rc=$?
+kept=$(grep -c 'config: {' "$p")
+ok_if "Ctrl-C says how many samples it kept, and the file has them" \
+    sh -c "[ $rc -eq 130 ] && tail -1 '$tmp/err' | grep -qxF 'autotune: interrupted; $kept samples of this run kept in $p (--resume continues)'"
+tune_job "$p" --resume; rc=$?
+ok_if "--resume measures none of the $kept kept samples again" \
+    sh -c "[ $rc -eq 0 ] && grep -q 'resuming with $kept samples' '$tmp/err' && [ -s '$tmp/runs' ] && ! grep -q '^2 ' '$tmp/runs'"
+
+# finals of jobs that report 20-40 s each against a 5 s budget
+p="$tmp/rounds.yaml"
+SLOW=1 tune_job "$p"; rc=$?
+rounds=$(sed -n 's/^  best  *[0-9.]*  *[0-9.]*%  *\([0-9]*\)$/\1/p' "$tmp/out")
+ok_if "the best ran at least three rounds, whatever the budget" \
+    sh -c "[ $rc -eq 0 ] && [ '${rounds:-0}' -ge 3 ]"
+finalists=$(grep '^4 ' "$tmp/runs" | sort -u | wc -l)
+ok_if "... with the one lead the budget has rounds for, and the baselines" \
+    test "$finalists" -le 5
+spread=$(sed -n 's/.*items: 4, seconds: [^,]*, spread: \([^,]*\), measured:.*/\1/p' "$p")
+ok_if "... and the profile's entry has their spread, a number above 0" \
+    awk -v s="$spread" 'BEGIN { exit !(s ~ /^[0-9.e+-]+$/ && s + 0 > 0) }'
+ok_if "a baseline that ran once has an unknown spread, in the table" \
+    grep -qE '^  serial_1 +[0-9.]+ +[?] +1 ' "$tmp/out"
+ok_if "... and in the profile" \
+    grep -q 'items: 4, seconds: [0-9.e+-]*, spread: null, config: {workers: 1, mode: process, blas_threads: 1,' "$p"
 tap_done

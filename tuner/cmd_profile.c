@@ -1,37 +1,69 @@
-/* cmd_profile.c - subcommands on profile files: validate, show, merge. */
+/* cmd_profile.c - subcommands on profile files: validate, show, merge.
+ * A FILE (an IN) of - is standard input, merge's -o - standard output;
+ * validate and show print json and yaml through output.h. */
 #include "config.h"
 
 #include "cli.h"
+#include "search.h" /* describe_spread */
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* One file's verdict, for json and yaml: {file, ok, error}. */
+static json_object *verdict_tree(const char *file, const at_error *err)
+{
+    json_object *o = out_object();
+    out_put(o, "file", out_text(file));
+    out_put(o, "ok", out_bool(!err));
+    out_put(o, "error", err ? out_error(err) : NULL);
+    return o;
+}
+
+/* Checks one FILE; its verdict goes to `files` (json, yaml), else to the
+ * terminal. 1 when it is invalid. */
+static int check_file(const char *path, out_format format, json_object *files)
+{
+    at_profile *p = NULL;
+    at_error err;
+    const char *name = cli_profile_name(path);
+    int bad = cli_profile_load(path, &p, &err) != AT_OK;
+    at_profile_free(p);
+    if (format != OUT_TEXT)
+        out_push(files, verdict_tree(name, bad ? &err : NULL));
+    else if (bad)
+        cli_report(&err);
+    else
+        printf("%s: ok\n", name);
+    return bad;
+}
 
 int cmd_validate(int argc, char **argv)
 {
     static const char usage[] =
-        "usage: autotune validate FILE...\n"
-        "Checks each profile; prints 'FILE: ok' or one\n"
-        "'autotune: FILE:LINE:COL: message' line per invalid file.\n"
+        "usage: autotune validate [--format text|yaml|json] FILE...\n"
+        "Checks each profile (- reads standard input); prints 'FILE: ok' or\n"
+        "one 'autotune: FILE:LINE:COL: message' line per invalid file\n"
+        "(json, yaml: every file's verdict on standard output).\n"
         "Exit status 0 only when every file is valid.\n";
-    int rc = cli_plain_args(argc, argv, "validate", usage);
+    out_format format;
+    int rc = cli_format_args(argc, argv, "validate", usage, &format);
     if (rc)
         return rc < 0 ? 0 : rc;
-    if (argc < 2)
+    if (optind >= argc)
         return cli_usage_error("validate: no FILE given");
+    json_object *files = format == OUT_TEXT ? NULL : out_array();
     int failed = 0;
-    for (int i = 1; i < argc; i++) {
-        at_profile *p;
-        at_error err;
-        if (at_profile_load(argv[i], &p, &err) != AT_OK) {
-            cli_report(&err);
-            failed = 1;
-            continue;
-        }
-        printf("%s: ok\n", argv[i]);
-        at_profile_free(p);
+    for (int i = optind; i < argc; i++)
+        failed |= check_file(argv[i], format, files);
+    if (format != OUT_TEXT) {
+        json_object *tree = out_object();
+        out_put(tree, "ok", out_bool(!failed));
+        out_put(tree, "files", files);
+        rc = out_print(tree, format);
     }
-    return failed;
+    return failed || rc;
 }
 
 /* Speedup of the best over a baseline, as "1.23x", or "-" if unmeasured. */
@@ -45,7 +77,7 @@ static const char *ratio(double baseline, double best, char *buf, size_t n)
 
 static void show_workload(const at_workload_profile *w)
 {
-    char a[16], b[16];
+    char a[16], b[16], spread[16];
     const char *name = at_workload_profile_name(w);
     const at_model *model = at_workload_profile_model(w);
     double error = 0;
@@ -55,9 +87,10 @@ static void show_workload(const at_workload_profile *w)
     for (size_t i = 0; i < at_workload_profile_entry_count(w); i++) {
         const at_entry *e = at_workload_profile_entry_at(w, i);
         const at_config *c = &e->best;
-        printf("  %-5s %8ld %6ld %10.4g %7d %-7s %7d %5d %5d %-5s %-5s "
-               "%9s %9s\n",
-               name, e->size, e->items, e->seconds, c->workers,
+        printf("  %-5s %8ld %6ld %10.4g %6s %7d %-7s %7d %5d %5d %-5s "
+               "%-5s %9s %9s\n",
+               name, e->size, e->items, e->seconds,
+               describe_spread(e->spread, spread, sizeof spread), c->workers,
                at_mode_name(c->mode), c->blas_threads, c->chunk_size,
                c->partitions, at_transport_name(c->transport),
                at_pin_name(c->pin),
@@ -89,9 +122,11 @@ static void show_machine(const at_machine_profile *mp)
         printf("  (nothing tuned)\n");
         return;
     }
-    printf("  %-5s %8s %6s %10s %7s %-7s %7s %5s %5s %-5s %-5s %9s %9s\n",
-           "work", "size", "items", "seconds", "workers", "mode", "threads",
-           "chunk", "parts", "trans", "pin", "vs serial", "vs naive");
+    printf("  %-5s %8s %6s %10s %6s %7s %-7s %7s %5s %5s %-5s %-5s %9s "
+           "%9s\n",
+           "work", "size", "items", "seconds", "spread", "workers", "mode",
+           "threads", "chunk", "parts", "trans", "pin", "vs serial",
+           "vs naive");
     for (size_t w = 0; w < n; w++)
         show_workload(at_machine_profile_workload_at(mp, w));
 }
@@ -99,24 +134,53 @@ static void show_machine(const at_machine_profile *mp)
 int cmd_show(int argc, char **argv)
 {
     static const char usage[] =
-        "usage: autotune show FILE\n"
+        "usage: autotune show [--format text|yaml|json] [FILE]\n"
         "Prints the profile's machines, workloads and best configurations,\n"
         "with each best's speedup over the serial and naive-pool "
-        "baselines.\n";
-    int rc = cli_plain_args(argc, argv, "show", usage);
+        "baselines\n"
+        "(json, yaml: all the profile holds). - reads standard input;\n"
+        "without FILE, the profile query would use.\n";
+    out_format format;
+    int rc = cli_format_args(argc, argv, "show", usage, &format);
     if (rc)
         return rc < 0 ? 0 : rc;
-    if (argc != 2)
-        return cli_usage_error("show: expected one FILE, got %d", argc - 1);
-    at_profile *p;
-    at_error err;
-    if (at_profile_load(argv[1], &p, &err) != AT_OK)
-        return cli_report(&err);
+    if (argc - optind > 1)
+        return cli_usage_error("show: expected at most one FILE, got %d",
+                               argc - optind);
+    at_profile *p = NULL;
+    char used[4096] = "";
+    const char *file = optind < argc ? argv[optind] : NULL;
+    if ((rc = cli_load_profile(file, &p, used, sizeof used)) != 0)
+        return rc;
+    if (!p) /* nothing on the search path: say so, as query does */
+        return cli_usage_error("show: no profile found (see "
+                               "data/profile-format.md, \"Where profiles "
+                               "are found\"); name a FILE");
+    const char *name = file ? cli_profile_name(file) : used;
+    if (format != OUT_TEXT) {
+        json_object *tree = out_object();
+        out_put(tree, "file", out_text(name));
+        out_put(tree, "machines", out_profile_machines(p));
+        at_profile_free(p);
+        return out_print(tree, format);
+    }
     size_t n = at_profile_machine_count(p);
-    printf("%s: %zu machine%s\n", argv[1], n, n == 1 ? "" : "s");
+    printf("%s: %zu machine%s\n", name, n, n == 1 ? "" : "s");
     for (size_t i = 0; i < n; i++)
         show_machine(at_profile_machine_at(p, i));
     at_profile_free(p);
+    return 0;
+}
+
+/* The profile as its writer saves it, on standard output (merge -o -). */
+static int print_profile(const at_profile *p)
+{
+    char *yaml;
+    at_error err;
+    if (at_profile_to_string(p, &yaml, &err) != AT_OK)
+        return cli_report(&err);
+    fputs(yaml, stdout);
+    free(yaml);
     return 0;
 }
 
@@ -129,7 +193,9 @@ int cmd_merge(int argc, char **argv)
         "fingerprint,\n"
         "entries by workload, size and items, the newest measurement\n"
         "winning. OUT is locked while merging and replaced atomically; if\n"
-        "any input is invalid nothing is written.\n";
+        "any input is invalid nothing is written. An IN of - reads "
+        "standard\n"
+        "input; -o - writes the merged profile to standard output.\n";
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
@@ -162,13 +228,16 @@ int cmd_merge(int argc, char **argv)
     int rc = 0;
     for (int i = optind; i < argc && !rc; i++) {
         at_profile *one = NULL;
-        if (at_profile_load(argv[i], &one, &err) != AT_OK ||
+        if (cli_profile_load(argv[i], &one, &err) != AT_OK ||
             at_profile_merge(all, one, &err) != AT_OK)
             rc = cli_report(&err);
         at_profile_free(one);
     }
-    if (!rc && at_profile_merge_into_file(all, output, &err) != AT_OK)
-        rc = cli_report(&err);
+    if (!rc)
+        rc = strcmp(output, "-") == 0 ? print_profile(all)
+             : at_profile_merge_into_file(all, output, &err) != AT_OK
+                 ? cli_report(&err)
+                 : 0;
     at_profile_free(all);
     return rc;
 }

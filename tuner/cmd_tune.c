@@ -3,27 +3,35 @@
  * everything measured (its error measured on samples it was not fitted
  * on), and merges the answer, the baselines, the model and the raw
  * samples into the profile. Ctrl-C keeps what was measured; --resume
- * picks it up.
+ * picks it up. A run never ends with its results lost without a word:
+ * the output is checked before anything is measured, and when the merge
+ * fails all the same, the results go to a rescue file it names.
  *
  * The file follows the run's data flow: the arguments (and what they
- * resolve to), the search of each size, the samples and the fit, the
- * profile, the report; cmd_tune at the end reads as that list. */
+ * resolve to, the output checked), the search of each size, the samples
+ * and the fit, the profile, the report; cmd_tune at the end reads as that
+ * list. */
 #include "config.h"
 
 #include "calibrate.h"
+#include "campaign.h"
 #include "cli.h"
 #include "command.h"
 #include "search.h"
+#include "tune.h"
 #include "util.h"
 
+#include <errno.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_SIZES 8
+#define MAX_SIZES TUNE_MAX_SIZES
 #define DEFAULT_BUDGET 45.0
 
 static const char usage[] =
@@ -201,7 +209,10 @@ typedef struct tune_run {
     tune_args a;
     const workload *w;
     at_machine m;
-    char path[4096]; /* the profile written */
+    char path[4096];      /* the profile written */
+    at_profile *existing; /* its content before the run (NULL: absent) */
+    char rescue[4096];    /* where the results went when not to path */
+    size_t n_kept;        /* samples this run put there */
     progress prog;
     calibration cal;
     trial_log log; /* every measurement of every size, and resumed ones */
@@ -211,7 +222,10 @@ typedef struct tune_run {
     at_status st; /* of the last search; err says why when not AT_OK */
     at_error err;
     final_fit fit;
+    const tune_hooks *hooks; /* never NULL: no_hooks when none */
 } tune_run;
+
+static const tune_hooks no_hooks;
 
 /* ------------------------------------------------------------ the args */
 
@@ -232,13 +246,98 @@ static int resolve_items(tune_run *r)
 /* Where the profile goes: --output, else the user's own profile. */
 static int resolve_path(tune_run *r)
 {
-    if (r->a.output) {
-        snprintf(r->path, sizeof r->path, "%s", r->a.output);
+    const char *output = r->hooks->output ? r->hooks->output : r->a.output;
+    if (output) {
+        snprintf(r->path, sizeof r->path, "%s", output);
         return 0;
     }
     if (at_profile_user_path(r->path, sizeof r->path, &r->err) != AT_OK)
         return cli_report(&r->err);
     return 0;
+}
+
+/* Why the output cannot take the run's results, said before anything is
+ * measured: what is wrong, with the file or directory it is about, then
+ * that nothing was measured. Returns 1, the exit code. */
+static int refuse_output(const at_error *err, const char *path)
+{
+    cli_report(err);
+    fprintf(stderr,
+            "autotune: nothing measured: the results could not be saved in "
+            "%s (--output chooses another file)\n",
+            path);
+    return 1;
+}
+
+/* An error about `file`: `what`, and the system's reason if `reason`. */
+static const at_error *file_error(at_error *err, const char *file,
+                                  const char *what, int reason)
+{
+    if (reason)
+        tuner_error(err, AT_ERR_IO, "%s (%s)", what, strerror(errno));
+    else
+        tuner_error(err, AT_ERR_IO, "%s", what);
+    snprintf(err->file, sizeof err->file, "%.*s", (int)sizeof err->file - 1,
+             file);
+    return err;
+}
+
+/* The directory a file at `path` goes into, or the nearest of its
+ * ancestors that exists (the save creates the rest) into dir, and stat's
+ * result for it. */
+static int nearest_directory(const char *path, char *dir, size_t size,
+                             struct stat *st)
+{
+    snprintf(dir, size, "%s", path);
+    for (;;) {
+        const char *up = dirname(dir); /* in dir, or a constant "." */
+        memmove(dir, up, strlen(up) + 1);
+        int rc = stat(dir, st);
+        if (rc == 0 || (errno != ENOENT && errno != ENOTDIR) ||
+            !strcmp(dir, "/") || !strcmp(dir, "."))
+            return rc;
+    }
+}
+
+/* That directory must be one, and writable: the save writes a temporary
+ * file and a lock there. 0, or 1 after refusing. */
+static int check_directory(const char *path)
+{
+    char dir[4096];
+    struct stat st;
+    at_error err;
+    if (nearest_directory(path, dir, sizeof dir, &st) != 0)
+        return refuse_output(file_error(&err, dir, "cannot be read", 1),
+                             path);
+    if (!S_ISDIR(st.st_mode))
+        return refuse_output(file_error(&err, dir, "not a directory", 0),
+                             path);
+    if (access(dir, W_OK | X_OK) != 0)
+        return refuse_output(file_error(&err, dir, "not writable", 1), path);
+    return 0;
+}
+
+/* The output must take the run's results, checked before anything is
+ * measured (a corrupt file would refuse them only at the end): absent,
+ * where a file can be made, or a profile that loads (so a regular file)
+ * and can be replaced. The loaded profile is kept for --resume. 0, or 1
+ * after refusing. */
+static int check_output(tune_run *r)
+{
+    at_error err;
+    if (access(r->path, F_OK) != 0)
+        return check_directory(r->path);
+    if (at_profile_load(r->path, &r->existing, &err) != AT_OK)
+        return refuse_output(&err, r->path);
+    int rc = access(r->path, W_OK) != 0
+                 ? refuse_output(file_error(&err, r->path, "not writable", 1),
+                                 r->path)
+                 : check_directory(r->path);
+    if (rc) {
+        at_profile_free(r->existing);
+        r->existing = NULL;
+    }
+    return rc;
 }
 
 /* The user's program as a workload: its name and kind (--kind, default
@@ -255,9 +354,11 @@ static const workload *user_workload(const tune_args *a)
 
 /* The arguments and what they resolve to on this machine, all checked
  * before anything is measured. 0, -1 (help printed) or an exit code. */
-static int prepare(int argc, char **argv, tune_run *r)
+static int prepare(int argc, char **argv, const tune_hooks *hooks,
+                   tune_run *r)
 {
     memset(r, 0, sizeof *r);
+    r->hooks = hooks ? hooks : &no_hooks;
     int rc = parse(argc, argv, &r->a);
     if (rc)
         return rc;
@@ -267,53 +368,40 @@ static int prepare(int argc, char **argv, tune_run *r)
         return cli_report(&r->err);
     if ((rc = resolve_items(r)) != 0)
         return rc;
-    return resolve_path(r);
+    if ((rc = resolve_path(r)) != 0)
+        return rc;
+    return check_output(r);
 }
 
 /* ---------------------------------------------------------- the search */
 
-static void on_signal(int sig)
-{
-    (void)sig;
-    measure_cancel();
-}
-
 /* Ctrl-C and TERM cancel the measurement under way instead of ending
- * the process, so that what was measured is still saved. */
+ * the process, so that what was measured is still saved; a second one
+ * ends it at once, whatever it waits on (util.h). */
 static void catch_signals(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    tuner_catch_signals(measure_cancel);
 }
 
-/* Earlier samples of this machine and workload, for --resume: they are
- * in the log as measured, so the search does not measure them again. */
-static void resume_from(const char *path, const at_machine *m,
-                        const char *name, trial_log *log, int quiet)
+/* Earlier samples of this machine and workload, for --resume, from the
+ * output as check_output loaded it: they join the log as resumed, so the
+ * search does not measure them again. */
+static void resume_from(tune_run *r)
 {
-    at_profile *p;
-    at_error err;
-    if (access(path, F_OK) != 0)
-        return;
-    if (at_profile_load(path, &p, &err) != AT_OK) {
-        cli_report(&err);
-        return;
-    }
+    if (!r->existing)
+        return; /* no file yet: nothing to resume */
     const at_workload_profile *wp = at_machine_profile_workload(
-        at_profile_find_machine(p, m->fingerprint), name);
+        at_profile_find_machine(r->existing, r->m.fingerprint),
+        r->a.job.workload);
     size_t n = at_workload_profile_sample_count(wp);
     for (size_t i = 0; i < n; i++) {
         trial t = {.sample = *at_workload_profile_sample_at(wp, i),
                    .phase = PHASE_RESUMED};
-        trial_log_add(log, &t);
+        trial_log_add(&r->log, &t);
     }
-    if (!quiet && wp)
+    if (!r->a.quiet && wp)
         fprintf(stderr, "autotune: resuming with %zu samples from %s\n", n,
-                path);
-    at_profile_free(p);
+                r->path);
 }
 
 /* The first progress line: what is about to be tuned, and how. */
@@ -336,9 +424,13 @@ static void start(tune_run *r)
     r->prog = (progress){.on = !r->a.quiet && isatty(STDERR_FILENO),
                          .started = tuner_now(),
                          .budget = r->a.budget,
-                         .phase = ""};
+                         .phase = "",
+                         .listener = r->hooks->progress,
+                         .listener_ctx = r->hooks->ctx};
     if (r->a.resume)
-        resume_from(r->path, &r->m, r->a.job.workload, &r->log, r->a.quiet);
+        resume_from(r);
+    at_profile_free(r->existing); /* checked and read: the save reloads */
+    r->existing = NULL;
     if (r->prog.on)
         announce(r);
 }
@@ -496,26 +588,28 @@ static at_status add_entries(const tune_run *r, at_profile *p, at_error *err)
     return s;
 }
 
-/* This run's samples, one per configuration and job (the resumed ones
- * are in the file already): what a later fit, or --resume, starts from. */
-static at_status add_samples(const tune_run *r, at_profile *p, at_error *err)
+/* This run's samples, one per configuration and job it measured (with
+ * what it resumed of them; the rest of the resumed ones are in the file
+ * already): what a later fit, or --resume, starts from. *n their count. */
+static at_status add_samples(const tune_run *r, at_profile *p, size_t *n,
+                             at_error *err)
 {
     at_sample *smp = trial_samples_alloc(&r->log);
     if (!smp)
         return tuner_out_of_memory(err);
-    size_t n =
-        trial_samples(&r->log, smp, PHASES_ALL & ~PHASE_BIT(PHASE_RESUMED));
+    *n = trial_samples_measured(&r->log, smp);
     at_status s = AT_OK;
-    for (size_t i = 0; s == AT_OK && i < n; i++)
+    for (size_t i = 0; s == AT_OK && i < *n; i++)
         s = at_profile_add_sample(p, r->m.fingerprint, r->a.job.workload,
                                   &smp[i], err);
     free(smp);
     return s;
 }
 
-/* The profile of this run: machine, costs, entries, model, samples. */
+/* The profile of this run: machine, costs, entries, model, samples
+ * (*n_samples of them). */
 static at_status build_profile(const tune_run *r, at_profile **out,
-                               at_error *err)
+                               size_t *n_samples, at_error *err)
 {
     const char *fp = r->m.fingerprint, *name = r->a.job.workload;
     at_profile *p;
@@ -532,7 +626,7 @@ static at_status build_profile(const tune_run *r, at_profile **out,
     if (s == AT_OK && r->fit.ok)
         s = at_profile_set_model(p, fp, name, r->fit.model, err);
     if (s == AT_OK)
-        s = add_samples(r, p, err);
+        s = add_samples(r, p, n_samples, err);
     if (s != AT_OK) {
         at_profile_free(p);
         return s;
@@ -541,37 +635,86 @@ static at_status build_profile(const tune_run *r, at_profile **out,
     return AT_OK;
 }
 
-/* Merges the run into the profile file, interrupted or failed alike:
- * nothing measured is lost. Its own error, since r->err may hold the
- * search's for the report. 0, or 1 after reporting. */
-static int save(const tune_run *r)
+/* Writes the run's own profile to a new file of its own, beside the
+ * output or else in $TMPDIR, when the merge into the output failed (the
+ * file was damaged or replaced during the run, the disk filled up, ...):
+ * r->rescue names it, and stays "" if that failed too. */
+static void rescue(tune_run *r, const at_profile *p)
+{
+    const char *tmp = getenv("TMPDIR");
+    /* beside it, then in $TMPDIR: prefix, then what follows the prefix */
+    const char *where_to[2][2] = {
+        {r->path, ".rescue-XXXXXX"},
+        {tmp && tmp[0] ? tmp : "/tmp", "/autotune-rescue-XXXXXX"}};
+    char where[sizeof r->rescue];
+    at_error err;
+    for (int i = 0; i < 2 && !r->rescue[0]; i++) {
+        /* a name cut short has no XXXXXX: mkstemp refuses it */
+        if (snprintf(where, sizeof where, "%s%s", where_to[i][0],
+                     where_to[i][1]) >= (int)sizeof where)
+            continue;
+        int fd = mkstemp(where);
+        if (fd < 0)
+            continue;
+        close(fd);
+        if (at_profile_save(p, where, &err) == AT_OK)
+            memcpy(r->rescue, where, sizeof where);
+        else
+            unlink(where);
+    }
+    if (r->rescue[0])
+        fprintf(stderr,
+                "autotune: measurements saved to %s; merge later with "
+                "autotune merge %s -o %s\n",
+                r->rescue, r->rescue, r->path);
+    else
+        fprintf(stderr, "autotune: the measurements could not be saved "
+                        "anywhere\n");
+}
+
+/* Merges the run into the profile file, interrupted or failed alike, or,
+ * when that fails, writes it to a rescue file: nothing measured is lost
+ * without a word. Its own error, since r->err may hold the search's for
+ * the report. 0 when the profile file has the results, else 1 (after
+ * reporting). */
+static int save(tune_run *r)
 {
     at_profile *p;
     at_error err;
-    if (build_profile(r, &p, &err) != AT_OK)
+    if (build_profile(r, &p, &r->n_kept, &err) != AT_OK)
         return cli_report(&err);
     at_status s = at_profile_merge_into_file(p, r->path, &err);
+    if (s != AT_OK) {
+        cli_report(&err);
+        rescue(r, p);
+    }
     at_profile_free(p);
-    return s == AT_OK ? 0 : cli_report(&err);
+    return s == AT_OK ? 0 : 1;
 }
 
 /* ---------------------------------------------------------- the report */
 
 /* One size's answer, and what it gains over each baseline: the reason
- * to tune at all. */
+ * to tune at all; each time with the spread of its rounds ("?" when it
+ * ran once: unknown) and their count, to say how far to trust it. */
 static void print_result(const tune_args *a, const at_workload_kind kind,
                          long size, const search_result *r)
 {
-    char what[160];
+    char what[160], spread[16];
     describe_config(&r->best, kind, what, sizeof what);
     printf("\n%s %ld, %ld item%s: best %s\n", a->job.workload, size,
            a->job.items, a->job.items == 1 ? "" : "s", what);
-    printf("  %-16s %10s %9s\n", "", "seconds", "speedup");
-    printf("  %-16s %10.4f %9s\n", "best", r->seconds, "");
+    printf("  %-16s %10s %7s %6s %9s\n", "", "seconds", "spread", "rounds",
+           "speedup");
+    printf("  %-16s %10.4f %7s %6d\n", "best", r->seconds,
+           describe_spread(r->spread, spread, sizeof spread), r->rounds);
     for (int b = 0; b < N_BASELINES; b++)
         if (r->baseline[b] > 0)
-            printf("  %-16s %10.4f %8.2fx\n", baseline_names[b],
-                   r->baseline[b], r->baseline[b] / r->seconds);
+            printf(
+                "  %-16s %10.4f %7s %6d %8.2fx\n", baseline_names[b],
+                r->baseline[b],
+                describe_spread(r->baseline_spread[b], spread, sizeof spread),
+                r->baseline_rounds[b], r->baseline[b] / r->seconds);
     printf("  measured %d of the %d configurations grid would (%.0f%%)\n",
            r->configs_measured, r->space_size,
            100.0 * r->configs_measured / r->space_size);
@@ -650,14 +793,33 @@ static void print_timing(const tune_run *r)
 
 /* The report on stdout: each size's answer against the baselines, what
  * failed, how far the model goes, and where it all went. */
-static void print_report(const tune_run *r)
+static void print_report(const tune_run *r, int saved)
 {
+    double took = tuner_now() - r->prog.started;
     for (int i = 0; i < r->n_res; i++)
         print_result(&r->a, r->w->kind, r->a.sizes[i], &r->res[i]);
     print_failures(&r->log, r->w->kind);
     print_model(&r->fit);
     print_timing(r);
-    printf("profile: %s (%.0f s)\n", r->path, tuner_now() - r->prog.started);
+    if (saved == 0)
+        printf("profile: %s (%.0f s)\n", r->path, took);
+    else
+        printf("profile: not written; the measurements are %s%s (%.0f s)\n",
+               r->rescue[0] ? "in " : "lost", r->rescue, took);
+}
+
+/* The last word of an interrupted run: what was kept, and where. */
+static void say_interrupted(const tune_run *r, int saved)
+{
+    if (saved == 0)
+        fprintf(stderr,
+                "autotune: interrupted; %zu sample%s of this run kept in %s "
+                "(--resume continues)\n",
+                r->n_kept, r->n_kept == 1 ? "" : "s", r->path);
+    else
+        fprintf(stderr, "autotune: interrupted; %s is unchanged%s%s%s\n",
+                r->path, r->rescue[0] ? " (the measurements are in " : "",
+                r->rescue, r->rescue[0] ? ")" : "");
 }
 
 /* How the run ends: interrupted (130, saying what was kept and how to go
@@ -665,26 +827,44 @@ static void print_report(const tune_run *r)
 static int finish(const tune_run *r, int saved)
 {
     if (r->interrupted) {
-        fprintf(stderr,
-                "autotune: interrupted; the %zu measurements made are "
-                "kept in %s (--resume continues)\n",
-                r->log.n, r->path);
+        say_interrupted(r, saved);
         return 130;
     }
     if (r->st != AT_OK)
         return cli_report(&r->err);
-    print_report(r);
+    if (!r->hooks->no_report)
+        print_report(r, saved);
     return saved;
 }
 
 /* ----------------------------------------------------------------- main */
 
+/* What the run found, for the one who ran it (the MPI campaign). */
+static void outcome(const tune_run *r, int saved, tune_outcome *o)
+{
+    o->w = r->w;
+    o->items = r->a.job.items;
+    o->n_sizes = r->n_res;
+    for (int i = 0; i < r->n_res; i++) {
+        const search_result *x = &r->res[i];
+        o->sizes[i] = r->a.sizes[i];
+        o->ok[i] = !x->interrupted && x->seconds > 0;
+        o->best[i] = x->best;
+        o->seconds[i] = x->seconds;
+    }
+    o->saved = saved == 0;
+    snprintf(o->path, sizeof o->path, "%s", r->path);
+    o->budget = r->a.budget;
+    o->started = r->prog.started;
+}
+
 /* The data flow: args, search (after the calibration it needs), samples
  * and fit, profile, report. */
-int cmd_tune(int argc, char **argv)
+int tune_with(int argc, char **argv, const tune_hooks *hooks,
+              tune_outcome *out)
 {
     tune_run r;
-    int rc = prepare(argc, argv, &r);
+    int rc = prepare(argc, argv, hooks, &r);
     if (rc)
         return rc < 0 ? 0 : rc;
     catch_signals();
@@ -694,11 +874,22 @@ int cmd_tune(int argc, char **argv)
     else {
         search_sizes(&r);
         fit_final(&r.s, r.a.strat, &r.fit);
-        rc = finish(&r, save(&r));
+        int saved = save(&r);
+        if (out)
+            outcome(&r, saved, out);
+        rc = finish(&r, saved);
     }
     free(r.log.t);
     free(r.fit.test);
     at_model_free(r.fit.model);
     at_model_free(r.fit.held);
     return rc;
+}
+
+/* Started by mpirun (or srun), the run is one rank of a campaign. */
+int cmd_tune(int argc, char **argv)
+{
+    if (campaign_launched())
+        return campaign_main(argc, argv);
+    return tune_with(argc, argv, NULL, NULL);
 }

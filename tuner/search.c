@@ -12,6 +12,13 @@
  *   head-to-head finals for the leaders and the baselines.
  * random: a random quarter of the space, then the same finals.
  *
+ * The finals are planned: the leads enter as far as the budget has their
+ * rounds (the first always), and every finalist (the leader, whatever is
+ * within 10% of it, the fastest baseline) runs at least FINAL_ROUNDS
+ * rounds whatever the budget, since a time measured once has no spread;
+ * an unknown spread is NAN, never 0. A sample resumed from the file is
+ * not measured again (--resume).
+ *
  * A configuration that fails or runs past its deadline is recorded as
  * failed, with the reason, and the search goes on. */
 #include "config.h"
@@ -46,6 +53,15 @@ void describe_config(const at_config *c, at_workload_kind kind, char *buf,
              c->mode == AT_MODE_PROCESS ? at_transport_name(c->transport)
                                         : "shared",
              pinned);
+}
+
+const char *describe_spread(double spread, char *buf, size_t size)
+{
+    if (isnan(spread))
+        snprintf(buf, size, "?");
+    else
+        snprintf(buf, size, "%.1f%%", 100 * spread);
+    return buf;
 }
 
 void baseline_configs(at_workload_kind kind, long size, long items, int cpus,
@@ -167,6 +183,27 @@ size_t trial_samples(const trial_log *log, at_sample *out, unsigned phases)
     return k;
 }
 
+/* Whether this run measured x's configuration and job itself. */
+static int measured_here(const trial_log *log, const at_sample *x)
+{
+    for (size_t i = 0; i < log->n; i++) {
+        const trial *t = &log->t[i];
+        if (t->phase != PHASE_RESUMED && !t->failed &&
+            same_job(&t->sample, x))
+            return 1;
+    }
+    return 0;
+}
+
+size_t trial_samples_measured(const trial_log *log, at_sample *out)
+{
+    size_t n = trial_samples(log, out, PHASES_ALL), k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (measured_here(log, &out[i]))
+            out[k++] = out[i];
+    return k;
+}
+
 at_sample *trial_samples_alloc(const trial_log *log)
 {
     return malloc((log->n + 1) * sizeof(at_sample));
@@ -206,9 +243,13 @@ static double chunk_deadline(const search *s, const at_config *c)
 static void report(const search *s, const trial *t)
 {
     progress *p = s->prog;
+    p->measured++;
+    if (p->listener)
+        p->listener(p->listener_ctx, p->phase, p->step, p->steps,
+                    p->measured);
     if (!p->on)
         return;
-    char what[160];
+    char what[160], spread[16];
     describe_config(&t->sample.config, s->w->kind, what, sizeof what);
     double left = p->budget - (tuner_now() - p->started);
     if (t->failed)
@@ -216,10 +257,11 @@ static void report(const search *s, const trial *t)
                 p->step, p->steps, what, t->why);
     else
         fprintf(stderr,
-                "  %-10s %2d/%-2d %-46s %9.4f s  +-%4.1f%%  (%ld items; "
+                "  %-10s %2d/%-2d %-46s %9.4f s  +-%5s  (%ld items; "
                 "%3.0f s of budget left)\n",
                 p->phase, p->step, p->steps, what, t->sample.seconds,
-                100 * t->sample.spread, t->sample.items, left > 0 ? left : 0);
+                describe_spread(t->sample.spread, spread, sizeof spread),
+                t->sample.items, left > 0 ? left : 0);
 }
 
 /* How hard to measure: a design or grid point stands alone, so it is
@@ -237,15 +279,23 @@ enum { EFFORT_ALONE, EFFORT_ROUND };
 #define CHEAP_ROUND_S 2.0
 enum { DESIGN_ROUNDS = 5, FINAL_ROUNDS = 3, CHEAP_FINAL_ROUNDS = 7 };
 
-/* Measures c on d (unless the log already has it and `again` is 0) and
+/* Which trial of the log, if any, stands for a new measurement: any (a
+ * design or survey point is measured once); only one resumed from the
+ * file (--resume does not measure again what it kept: the sample stands
+ * for the later rounds of the design, or for a finalist's first round);
+ * or none (another round). */
+enum { REUSE_ANY, REUSE_RESUMED, REUSE_NONE };
+
+/* Measures c on d, unless the log has a trial that `reuse` accepts, and
  * sets *out to the trial, failed or not. AT_ERR_CANCELLED when
  * interrupted, AT_ERR_NOMEM when the log cannot grow. */
 static at_status try_config(search *s, const job_data *d, const at_config *c,
-                            int again, int effort, phase ph,
+                            int reuse, int effort, phase ph,
                             const trial **out)
 {
     const trial *have = find_trial(s->log, c, d->size, d->items);
-    if (have && !again) {
+    if (have && (reuse == REUSE_ANY ||
+                 (reuse == REUSE_RESUMED && have->phase == PHASE_RESUMED))) {
         *out = have;
         return AT_OK;
     }
@@ -277,7 +327,7 @@ static at_status try_config(search *s, const job_data *d, const at_config *c,
                      "results did not verify (residual %.2g)", m.residual);
     } else {
         t.sample.seconds = m.median;
-        t.sample.spread = m.spread;
+        t.sample.spread = m.runs >= 2 ? m.spread : NAN; /* one: unknown */
         t.runs = m.runs;
     }
     *out = trial_log_add(s->log, &t);
@@ -285,19 +335,18 @@ static at_status try_config(search *s, const job_data *d, const at_config *c,
     return *out ? AT_OK : AT_ERR_NOMEM;
 }
 
-static int budget_left(const search *s)
-{
-    return tuner_now() - s->prog->started < s->prog->budget;
-}
-
 /* ------------------------------------------------------------- finals */
 
+/* One configuration in the finals: its rounds' times, and what its time
+ * was expected to be before it ran (for the plan). */
 typedef struct candidate {
     at_config config;
     double times[8];
     int n;
     int baseline; /* index, or -1 */
     int failed;
+    double expect; /* full-job seconds: the log's, else the model's; 0
+                      when neither knows */
 } candidate;
 
 static double cand_median(const candidate *c)
@@ -313,6 +362,18 @@ static double cand_median(const candidate *c)
     if (c->n == 0)
         return HUGE_VAL;
     return c->n % 2 ? v[c->n / 2] : (v[c->n / 2 - 1] + v[c->n / 2]) / 2;
+}
+
+/* The range of its rounds over their median: unknown (NAN) with fewer
+ * than two rounds, which is not the same as perfectly repeatable. */
+static double cand_spread(const candidate *c)
+{
+    double lo = HUGE_VAL, hi = 0, median = cand_median(c);
+    for (int k = 0; k < c->n; k++) {
+        lo = fmin(lo, c->times[k]);
+        hi = fmax(hi, c->times[k]);
+    }
+    return c->n >= 2 && median > 0 ? (hi - lo) / median : NAN;
 }
 
 /* Configurations that differ only in chunk size or partitions are one
@@ -333,7 +394,7 @@ static int has_family(const candidate *cs, int n, const at_config *c)
 }
 
 static int add_candidate(candidate *cs, int *n, int max, const at_config *c,
-                         int baseline)
+                         int baseline, double expect)
 {
     for (int i = 0; i < *n; i++)
         if (same_config(&cs[i].config, c)) {
@@ -343,69 +404,166 @@ static int add_candidate(candidate *cs, int *n, int max, const at_config *c,
         }
     if (*n == max)
         return 0;
-    cs[*n] = (candidate){*c, {0}, 0, baseline, 0};
+    cs[*n] = (candidate){*c, {0}, 0, baseline, 0, expect};
     (*n)++;
     return 1;
 }
 
-/* The `k` configurations of the whole space the model, fitted on all
- * samples so far, predicts fastest for the full job (and under
- * must_beat), one per family, join the candidates. */
-static at_status add_predicted(search *s, candidate *cs, int *n, int max,
-                               int k, double must_beat)
+/* The model fitted on every sample so far into *out, or NULL when there
+ * is nothing to fit or the fit fails. AT_ERR_NOMEM only for memory. */
+static at_status fit_now(const search *s, at_model **out)
 {
     fit_problem pb = search_problem(s);
-    const at_config *space = s->space;
-    size_t total = s->n_space;
     at_sample *smp = trial_samples_alloc(s->log);
+    *out = NULL;
+    if (!smp || at_model_new(out, NULL) != AT_OK) {
+        free(smp);
+        return AT_ERR_NOMEM;
+    }
+    size_t ns = trial_samples(s->log, smp, PHASES_ALL);
+    if (ns == 0 || fit_model(&pb, smp, ns, *out, NULL) != AT_OK) {
+        at_model_free(*out);
+        *out = NULL;
+    }
+    free(smp);
+    return AT_OK;
+}
+
+static double predict(const search *s, const at_model *model,
+                      const at_config *c)
+{
+    return at_model_predict(model, s->costs, s->cpus, s->w->kind, s->size,
+                            s->items, c);
+}
+
+/* The `k` configurations of the whole space the model, fitted on all
+ * samples so far, predicts fastest for the full job (and under
+ * must_beat), one per family, join the candidates, while their rounds
+ * (FINAL_ROUNDS each, at the time predicted) fit in `allowance`. */
+static at_status add_predicted(search *s, candidate *cs, int *n, int max,
+                               int k, double must_beat, double allowance)
+{
+    size_t total = s->n_space;
     double *pred = malloc(total * sizeof *pred);
-    at_status st = smp && pred ? AT_OK : AT_ERR_NOMEM;
-    size_t ns = st == AT_OK ? trial_samples(s->log, smp, PHASES_ALL) : 0;
     at_model *model = NULL;
-    if (st == AT_OK)
-        st = at_model_new(&model, NULL);
-    if (ns > 0 && st == AT_OK &&
-        fit_model(&pb, smp, ns, model, NULL) == AT_OK) {
+    at_status st = pred ? fit_now(s, &model) : AT_ERR_NOMEM;
+    for (size_t i = 0; model && i < total; i++)
+        pred[i] = predict(s, model, &s->space[i]);
+    for (int added = 0; model && added < k;) { /* the next best */
+        size_t best = total;
         for (size_t i = 0; i < total; i++)
-            pred[i] = at_model_predict(model, s->costs, s->cpus, s->w->kind,
-                                       s->size, s->items, &space[i]);
-        for (int added = 0; added < k;) { /* selection of the next best */
-            size_t best = total;
-            for (size_t i = 0; i < total; i++)
-                if (pred[i] < must_beat &&
-                    (best == total || pred[i] < pred[best]))
-                    best = i;
-            if (best == total)
-                break;
-            pred[best] = HUGE_VAL;
-            if (!has_family(cs, *n, &space[best]))
-                added += add_candidate(cs, n, max, &space[best], -1);
+            if (pred[i] < must_beat &&
+                (best == total || pred[i] < pred[best]))
+                best = i;
+        if (best == total || FINAL_ROUNDS * pred[best] > allowance)
+            break;
+        if (!has_family(cs, *n, &s->space[best]) &&
+            add_candidate(cs, n, max, &s->space[best], -1, pred[best])) {
+            allowance -= FINAL_ROUNDS * pred[best];
+            added++;
         }
+        pred[best] = HUGE_VAL;
     }
     at_model_free(model);
-    free(smp);
     free(pred);
     return st;
 }
 
-/* Whether a candidate runs again after the first round: contenders within
- * `cutoff` do, the rest are out of the race. */
+/* Whether a candidate runs in a round after the first: one that has not
+ * run yet (it joined late, predicted to win) and contenders within
+ * `cutoff`; the rest are out of the race. */
 static int in_race(const candidate *c, double cutoff)
 {
-    return !c->failed && c->n < 8 && cand_median(c) <= cutoff;
+    return !c->failed && c->n < 8 && (c->n == 0 || cand_median(c) <= cutoff);
 }
 
-/* What the next round should cost: its contenders' latest times. */
-static double round_cost(const candidate *cs, int n, double cutoff)
+/* The fastest candidate that has run, by its median (of the baselines
+ * only, if asked), other than `except`; -1 if none. */
+static int best_candidate(const candidate *cs, int n, int baselines_only,
+                          int except)
 {
-    double sum = 0;
-    for (int i = 0; i < n; i++)
-        if (in_race(&cs[i], cutoff))
-            sum += cs[i].times[cs[i].n - 1];
-    return sum;
+    int best = -1;
+    for (int i = 0; i < n; i++) {
+        if (cs[i].failed || cs[i].n == 0 || i == except ||
+            (baselines_only && cs[i].baseline < 0))
+            continue;
+        if (best < 0 || cand_median(&cs[i]) < cand_median(&cs[best]))
+            best = i;
+    }
+    return best;
 }
 
-/* One round: every live candidate once, in order. */
+/* Who races on: the leader, whoever is within 10% of it, the fastest
+ * baseline (the speedup is measured against it head to head) and the
+ * runner-up (when the leader is that baseline, the round needs a second
+ * configuration to be interleaved with at all). */
+static double race_cutoff(const candidate *cs, int n)
+{
+    int best = best_candidate(cs, n, 0, -1);
+    int base = best_candidate(cs, n, 1, -1),
+        second = best_candidate(cs, n, 0, best);
+    double cutoff = best < 0 ? HUGE_VAL : 1.10 * cand_median(&cs[best]);
+    if (base >= 0)
+        cutoff = fmax(cutoff, cand_median(&cs[base]));
+    if (second >= 0)
+        cutoff = fmax(cutoff, cand_median(&cs[second]));
+    return cutoff;
+}
+
+/* What a contender's next round should cost: its latest time. */
+static double next_cost(const candidate *c)
+{
+    return c->n ? c->times[c->n - 1] : c->expect;
+}
+
+/* What the next round should cost, and (in *owed) what the rounds the
+ * contenders still need to reach FINAL_ROUNDS should; their count. */
+static int round_cost(const candidate *cs, int n, double cutoff, double *cost,
+                      double *owed)
+{
+    int short_of = 0;
+    *cost = *owed = 0;
+    for (int i = 0; i < n; i++)
+        if (in_race(&cs[i], cutoff)) {
+            int more = FINAL_ROUNDS - cs[i].n;
+            *cost += next_cost(&cs[i]);
+            *owed += more > 0 ? more * next_cost(&cs[i]) : 0;
+            short_of += more > 0;
+        }
+    return short_of;
+}
+
+static double budget_spent(const search *s)
+{
+    return tuner_now() - s->prog->started;
+}
+
+/* Whether the finals run round `round` (its cutoff in *cutoff): the
+ * first always; another while a contender has run fewer than
+ * FINAL_ROUNDS, whatever the budget (its time and its spread need them);
+ * then up to `rounds` while the next one fits in the budget. */
+static int another_round(const search *s, const candidate *cs, int n,
+                         int round, int rounds, double *cutoff)
+{
+    double cost, owed;
+    *cutoff = race_cutoff(cs, n);
+    if (round == 1 || round_cost(cs, n, *cutoff, &cost, &owed) > 0)
+        return 1;
+    return round <= rounds && budget_spent(s) + cost <= s->prog->budget;
+}
+
+/* What is left of the budget once the contenders have their minimum of
+ * rounds: what a configuration joining late may spend on its own. */
+static double spare_budget(const search *s, const candidate *cs, int n)
+{
+    double cost, owed;
+    round_cost(cs, n, race_cutoff(cs, n), &cost, &owed);
+    return s->prog->budget - budget_spent(s) - owed;
+}
+
+/* One round: every live candidate once, in order. A candidate's first
+ * round may be a sample resumed from the file: it is not measured
+ * again. */
 static at_status final_round(search *s, const job_data *d, candidate *cs,
                              int n, int round, double cutoff)
 {
@@ -420,7 +578,8 @@ static at_status final_round(search *s, const job_data *d, candidate *cs,
             continue;
         const trial *t;
         at_status st =
-            try_config(s, d, &c->config, 1, EFFORT_ROUND, PHASE_FINALS, &t);
+            try_config(s, d, &c->config, c->n ? REUSE_NONE : REUSE_RESUMED,
+                       EFFORT_ROUND, PHASE_FINALS, &t);
         if (st != AT_OK)
             return st;
         if (t->failed)
@@ -431,79 +590,118 @@ static at_status final_round(search *s, const job_data *d, candidate *cs,
     return AT_OK;
 }
 
-static int best_candidate(const candidate *cs, int n, int baselines_only)
+#define MAX_CANDIDATES 16
+
+/* A candidate's full-job time as far as it is known before it runs: the
+ * log's (a survey, or an earlier run), else the model's, else 0. */
+static double expected(const search *s, const at_model *model,
+                       const at_config *c)
 {
-    int best = -1;
-    for (int i = 0; i < n; i++) {
-        if (cs[i].failed || cs[i].n == 0 ||
-            (baselines_only && cs[i].baseline < 0))
-            continue;
-        if (best < 0 || cand_median(&cs[i]) < cand_median(&cs[best]))
-            best = i;
-    }
-    return best;
+    const trial *t = find_trial(s->log, c, s->size, s->items);
+    if (t && !t->failed)
+        return t->sample.seconds;
+    return model ? predict(s, model, c) : 0;
 }
 
-#define MAX_CANDIDATES 16
+/* How many candidates go to the finals. Each runs a first round; then
+ * those within 10% of the leader race on, FINAL_ROUNDS rounds at least:
+ * the plan counts on two, the lead predicted fastest (the first after
+ * the nb baselines) and the fastest baseline. The other leads go in while
+ * their first round fits in what is left of the budget; the first lead
+ * goes in whatever it costs (the finals exist to measure it head to
+ * head), and a closer race than that plan costs its rounds. */
+static int plan_finals(const search *s, const candidate *cs, int nb, int n)
+{
+    double cost = 0, fastest = nb ? HUGE_VAL : 0;
+    for (int i = 0; i < nb; i++) {
+        cost += cs[i].expect;
+        fastest = fmin(fastest, cs[i].expect);
+    }
+    if (n == nb)
+        return n;
+    cost += cs[nb].expect + (FINAL_ROUNDS - 1) * (cs[nb].expect + fastest);
+    double left = s->prog->budget - budget_spent(s);
+    int k = nb + 1;
+    while (k < n && cost + cs[k].expect <= left)
+        cost += cs[k++].expect;
+    return k;
+}
+
+/* The baselines and the leads, each with its expected time, as many
+ * leads as plan_finals finds room for. */
+static at_status enter_finals(search *s, const at_config *lead, int n_lead,
+                              candidate *cs, int *n)
+{
+    at_config base[N_BASELINES];
+    at_model *model;
+    at_status st = fit_now(s, &model);
+    baseline_configs(s->w->kind, s->size, s->items, s->cpus, base);
+    for (int b = 0; b < N_BASELINES; b++)
+        add_candidate(cs, n, MAX_CANDIDATES, &base[b], b, 0);
+    int nb = *n;
+    for (int i = 0; i < n_lead; i++)
+        add_candidate(cs, n, MAX_CANDIDATES, &lead[i], -1, 0);
+    for (int i = 0; i < *n; i++)
+        cs[i].expect = expected(s, model, &cs[i].config);
+    at_model_free(model);
+    *n = plan_finals(s, cs, nb, *n);
+    return st;
+}
+
+/* The answer: the candidate with the fastest median, and each measured
+ * baseline, with their spreads and rounds. */
+static at_status finals_result(const candidate *cs, int n, search_result *r)
+{
+    for (int b = 0; b < N_BASELINES; b++) {
+        r->baseline[b] = -1;
+        r->baseline_spread[b] = NAN;
+        r->baseline_rounds[b] = 0;
+    }
+    for (int i = 0; i < n; i++) {
+        int b = cs[i].baseline;
+        if (b < 0 || cs[i].n == 0)
+            continue;
+        r->baseline[b] = cand_median(&cs[i]);
+        r->baseline_spread[b] = cand_spread(&cs[i]);
+        r->baseline_rounds[b] = cs[i].n;
+    }
+    int best = best_candidate(cs, n, 0, -1);
+    if (best < 0)
+        return AT_ERR_WORKER;
+    r->best = cs[best].config;
+    r->seconds = cand_median(&cs[best]);
+    r->spread = cand_spread(&cs[best]);
+    r->rounds = cs[best].n;
+    return AT_OK;
+}
 
 static at_status finals(search *s, const job_data *d, const at_config *lead,
                         int n_lead, search_result *r)
 {
     candidate cs[MAX_CANDIDATES];
-    int n = 0;
-    at_config base[N_BASELINES];
-    baseline_configs(s->w->kind, s->size, s->items, s->cpus, base);
-    for (int b = 0; b < N_BASELINES; b++)
-        add_candidate(cs, &n, MAX_CANDIDATES, &base[b], b);
-    for (int i = 0; i < n_lead; i++)
-        add_candidate(cs, &n, MAX_CANDIDATES, &lead[i], -1);
-    at_status st = AT_OK;
-    int rounds = FINAL_ROUNDS;
-    double t0 = tuner_now();
-    for (int round = 1; round <= rounds && st == AT_OK; round++) {
+    int n = 0, rounds = FINAL_ROUNDS;
+    at_status st = enter_finals(s, lead, n_lead, cs, &n);
+    double t0 = tuner_now(), cutoff;
+    for (int round = 1;
+         st == AT_OK && another_round(s, cs, n, round, rounds, &cutoff);
+         round++) {
         if (round == 2 && tuner_now() - t0 < CHEAP_ROUND_S)
             rounds = CHEAP_FINAL_ROUNDS;
-        int best = best_candidate(cs, n, 0);
-        double cutoff = best < 0 ? HUGE_VAL : 1.10 * cand_median(&cs[best]);
-        int best_base = best_candidate(cs, n, 1);
-        if (best_base >= 0 && cand_median(&cs[best_base]) > cutoff)
-            cutoff = cand_median(&cs[best_base]); /* always re-run it */
-        /* the first round is the baselines' only one: it always runs;
-         * later ones only when they fit in what is left of the budget */
-        if (round > 1 &&
-            tuner_now() - s->prog->started + round_cost(cs, n, cutoff) >
-                s->prog->budget)
-            break;
         st = final_round(s, d, cs, n, round, cutoff);
         /* refit on the full-job times: a configuration now predicted to
-         * beat the leader joins the next round */
-        best = best_candidate(cs, n, 0);
+         * beat the leader joins the next round, if its rounds fit */
+        int best = best_candidate(cs, n, 0, -1);
         if (st == AT_OK && s->strat == STRATEGY_MODEL &&
-            round < FINAL_ROUNDS && budget_left(s) && best >= 0)
+            round < FINAL_ROUNDS && best >= 0)
             st = add_predicted(s, cs, &n, MAX_CANDIDATES, 2,
-                               0.98 * cand_median(&cs[best]));
+                               0.98 * cand_median(&cs[best]),
+                               spare_budget(s, cs, n));
     }
     if (st == AT_ERR_NOMEM)
         return st;
     /* interrupted: the answer so far, marked as such */
     r->interrupted = st == AT_ERR_CANCELLED;
-    int best = best_candidate(cs, n, 0);
-    for (int b = 0; b < N_BASELINES; b++)
-        r->baseline[b] = -1;
-    for (int i = 0; i < n; i++)
-        if (cs[i].baseline >= 0 && cs[i].n > 0)
-            r->baseline[cs[i].baseline] = cand_median(&cs[i]);
-    if (best < 0)
-        return AT_ERR_WORKER;
-    r->best = cs[best].config;
-    r->seconds = cand_median(&cs[best]);
-    double lo = HUGE_VAL, hi = 0;
-    for (int k = 0; k < cs[best].n; k++) {
-        lo = fmin(lo, cs[best].times[k]);
-        hi = fmax(hi, cs[best].times[k]);
-    }
-    r->spread = r->seconds > 0 ? (hi - lo) / r->seconds : 0;
-    return AT_OK;
+    return finals_result(cs, n, r);
 }
 
 /* ------------------------------------------------------------ designs */
@@ -586,8 +784,8 @@ static at_status model_strategy(search *s, const job_data *full,
                 c.chunk_size = 1;
             s->prog->step = i + 1;
             const trial *t;
-            st = try_config(s, dd, &c, round > 1, EFFORT_ALONE, PHASE_DESIGN,
-                            &t);
+            st = try_config(s, dd, &c, round > 1 ? REUSE_RESUMED : REUSE_ANY,
+                            EFFORT_ALONE, PHASE_DESIGN, &t);
         }
     }
     if (dd != full)
@@ -595,7 +793,8 @@ static at_status model_strategy(search *s, const job_data *full,
     candidate none[MAX_CANDIDATES];
     int n = 0;
     if (st == AT_OK)
-        st = add_predicted(s, none, &n, MAX_CANDIDATES, 3, HUGE_VAL);
+        st =
+            add_predicted(s, none, &n, MAX_CANDIDATES, 3, HUGE_VAL, HUGE_VAL);
     if (st != AT_OK) {
         r->interrupted = st == AT_ERR_CANCELLED;
         return st;
@@ -617,8 +816,8 @@ static at_status measure_all(search *s, const job_data *full,
     for (size_t i = 0; i < n; i++) {
         s->prog->step = (int)i + 1;
         const trial *t;
-        at_status st =
-            try_config(s, full, &list[i], 0, EFFORT_ALONE, PHASE_SURVEY, &t);
+        at_status st = try_config(s, full, &list[i], REUSE_ANY, EFFORT_ALONE,
+                                  PHASE_SURVEY, &t);
         if (st != AT_OK) {
             r->interrupted = st == AT_ERR_CANCELLED;
             return st;

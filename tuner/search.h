@@ -35,7 +35,8 @@ typedef enum phase {
  * beside it: a failure is logged too, so it is not tried again, and the
  * phase says which samples each fit may see. */
 typedef struct trial {
-    at_sample sample; /* seconds and spread 0 when it failed */
+    at_sample sample; /* seconds and spread 0 when it failed; spread NAN
+                         (unknown) when it ran once */
     int runs;
     int failed; /* it failed or hung: why says what happened */
     char why[256];
@@ -55,6 +56,12 @@ typedef struct progress {
     double budget;     /* seconds */
     const char *phase; /* "design", "finals 2/3", ... */
     int step, steps;
+    /* told of every measurement, printed or not (the MPI campaign's
+     * heartbeat carries it); NULL: nobody */
+    void (*listener)(void *ctx, const char *phase, int step, int steps,
+                     int measured);
+    void *listener_ctx;
+    int measured;
 } progress;
 
 typedef struct search {
@@ -72,13 +79,19 @@ typedef struct search {
     size_t n_space;
 } search;
 
-/* The answer for one job. */
+/* The answer for one job. Each time is the median of the finals' rounds
+ * of its configuration, with their range over it as the spread: NAN, not
+ * 0, when fewer than two rounds ran (a spread nobody measured is unknown,
+ * not perfect repeatability). */
 typedef struct search_result {
     at_config best;
     double seconds, spread;
-    double baseline[N_BASELINES]; /* seconds, -1 if not measured */
-    int configs_measured;         /* distinct configurations */
-    int space_size;               /* configurations grid would measure */
+    int rounds;                          /* of best, in the finals */
+    double baseline[N_BASELINES];        /* seconds, -1 if not measured */
+    double baseline_spread[N_BASELINES]; /* NAN if unknown */
+    int baseline_rounds[N_BASELINES];
+    int configs_measured; /* distinct configurations */
+    int space_size;       /* configurations grid would measure */
     int interrupted;
 } search_result;
 
@@ -96,6 +109,9 @@ extern const char *const baseline_names[N_BASELINES];
  * (parts for vector workloads only), or "1 worker, 4 BLAS threads". */
 void describe_config(const at_config *c, at_workload_kind kind, char *buf,
                      size_t size);
+/* A relative spread in words, for the same: "2.1%", or "?" when it is
+ * unknown (NAN). Returns buf. */
+const char *describe_spread(double spread, char *buf, size_t size);
 
 /* Adds a copy of the trial to the log; returns the copy, or NULL when
  * the log cannot grow. */
@@ -112,6 +128,12 @@ fit_problem search_problem(const search *s);
 #define PHASE_BIT(p) (1u << (p))
 #define PHASES_ALL (~0u)
 size_t trial_samples(const trial_log *log, at_sample *out, unsigned phases);
+/* What this run adds to the profile: the samples, as trial_samples makes
+ * them from every phase, of the configurations and jobs it measured
+ * itself. A resumed sample joins its configuration's new trials as one
+ * of its rounds (so the file keeps it, merged with them); a resumed
+ * sample nothing joined is in the file already, and left out. */
+size_t trial_samples_measured(const trial_log *log, at_sample *out);
 /* A buffer for trial_samples' output, room for every trial of the log
  * (and one, so that an empty log gets a buffer too); NULL when out of
  * memory. The caller frees it. */

@@ -1,8 +1,10 @@
 /* test_tuner.c - the tuner's arithmetic on synthetic measurements, so no
  * timing is involved: the GSL fit recovers a known model (exact and
  * noisy samples, one size and two), trials become one sample per
- * configuration (the interquartile mean of its rounds), and the
- * baselines are the ones the design notes define. */
+ * configuration (the interquartile mean of its rounds; a spread nobody
+ * measured stays unknown), a resumed run adds to the profile what it
+ * measured, merged with what it resumed of it, and the baselines are the
+ * ones the design notes define. */
 #include "config.h"
 
 #include "testutil.h"
@@ -223,7 +225,25 @@ typedef struct trial_row {
     double seconds;
     phase ph;
     int failed;
+    double spread; /* of its runs; NAN: it ran once */
 } trial_row;
+
+/* The rows as trials of a log of size-1000 jobs; the caller frees
+ * log->t. */
+static void fill_log(const trial_row *rows, size_t n, trial_log *log)
+{
+    *log = (trial_log){NULL, 0, 0};
+    for (size_t i = 0; i < n; i++) {
+        trial t = {.sample = {.size = 1000,
+                              .items = rows[i].items,
+                              .config = rows[i].config,
+                              .seconds = rows[i].failed ? 0 : rows[i].seconds,
+                              .spread = rows[i].spread},
+                   .failed = rows[i].failed,
+                   .phase = rows[i].ph};
+        assert_non_null(trial_log_add(log, &t));
+    }
+}
 
 /* Rounds of A and B, a design point of A on 2 items, a failed trial and
  * a resumed one. */
@@ -263,35 +283,61 @@ static const samples_case samples_cases[] = {
     {0, 0, {{A, 0, 0, 0}}},
 };
 
+/* out[0..n) against the case's samples: ordered by job, then config; an
+ * unknown spread (NAN) only where one is expected. */
+static void check_samples(const at_sample *out, size_t n,
+                          const samples_case *sc)
+{
+    assert_int_equal(n, sc->n);
+    for (size_t i = 0; i < n; i++) {
+        assert_memory_equal(&out[i].config, &sc->want[i].config,
+                            sizeof out[i].config);
+        assert_int_equal(out[i].size, 1000);
+        assert_int_equal(out[i].items, sc->want[i].items);
+        assert_true(fabs(out[i].seconds - sc->want[i].seconds) < 1e-12);
+        if (isnan(sc->want[i].spread))
+            assert_true(isnan(out[i].spread));
+        else
+            assert_true(fabs(out[i].spread - sc->want[i].spread) < 1e-12);
+    }
+}
+
 static void test_trial_samples(void **state)
 {
     (void)state;
-    trial_log log = {NULL, 0, 0};
-    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-        trial t = {
-            .sample = {.size = 1000,
-                       .items = rows[i].items,
-                       .config = rows[i].config,
-                       .seconds = rows[i].failed ? 0 : rows[i].seconds},
-            .failed = rows[i].failed,
-            .phase = rows[i].ph};
-        assert_non_null(trial_log_add(&log, &t));
-    }
+    trial_log log;
+    fill_log(rows, sizeof rows / sizeof *rows, &log);
     at_sample out[sizeof rows / sizeof *rows];
     for (size_t c = 0; c < sizeof samples_cases / sizeof *samples_cases;
          c++) {
         const samples_case *sc = &samples_cases[c];
-        size_t n = trial_samples(&log, out, sc->phases);
-        assert_int_equal(n, sc->n);
-        for (size_t i = 0; i < n; i++) { /* ordered by job, then config */
-            assert_memory_equal(&out[i].config, &sc->want[i].config,
-                                sizeof out[i].config);
-            assert_int_equal(out[i].size, 1000);
-            assert_int_equal(out[i].items, sc->want[i].items);
-            assert_true(fabs(out[i].seconds - sc->want[i].seconds) < 1e-12);
-            assert_true(fabs(out[i].spread - sc->want[i].spread) < 1e-12);
-        }
+        check_samples(out, trial_samples(&log, out, sc->phases), sc);
     }
+    free(log.t);
+}
+
+/* What a resumed run adds to the profile: B's resumed finals sample (it
+ * ran once: spread unknown) joins its two new rounds; A measured once
+ * now keeps its unknown spread; B's new design point its runs' spread;
+ * A's resumed design point, which nothing joined, is in the file
+ * already; A's failed trial is no sample. */
+static const trial_row resumed_rows[] = {
+    {A, 2, 0.5, PHASE_RESUMED, 0, 0.04}, {B, 16, 2.0, PHASE_RESUMED, 0, NAN},
+    {B, 2, 0.7, PHASE_DESIGN, 0, 0.05},  {B, 16, 2.6, PHASE_FINALS, 0, NAN},
+    {A, 16, 3.0, PHASE_FINALS, 0, NAN},  {B, 16, 2.2, PHASE_FINALS, 0, NAN},
+    {A, 4, 1.0, PHASE_FINALS, 1, 0},
+};
+
+static const samples_case measured_case = {
+    0, 3, {{B, 2, 0.7, 0.05}, {A, 16, 3.0, NAN}, {B, 16, 2.2, 0.6 / 2.2}}};
+
+static void test_trial_samples_measured(void **state)
+{
+    (void)state;
+    trial_log log;
+    fill_log(resumed_rows, sizeof resumed_rows / sizeof *resumed_rows, &log);
+    at_sample out[sizeof resumed_rows / sizeof *resumed_rows];
+    check_samples(out, trial_samples_measured(&log, out), &measured_case);
     free(log.t);
 }
 
@@ -369,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_fit_error_is_median),
         cmocka_unit_test(test_fit_needs_samples),
         cmocka_unit_test(test_trial_samples),
+        cmocka_unit_test(test_trial_samples_measured),
         cmocka_unit_test(test_baselines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
