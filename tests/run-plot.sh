@@ -127,4 +127,11 @@ if plot "$good" -o "$tmp/p.svg" && ln "$tmp/p.svg" "$tmp/link.svg" &&
 then tap_ok "an existing picture is replaced by a new file (rename)"
 else tap_not_ok "replace" "$(cat "$tmp/err")"; fi
 
+# tune --plot: the run draws its own picture, of the profile it saved
+if "$AUTOTUNE" --workload gemm --size 32 --items 4 --budget 3 --quiet \
+       --output "$tmp/tuned.yaml" --plot "$tmp/tuned.svg" >/dev/null 2>"$tmp/err" &&
+   grep -q '^<svg ' "$tmp/tuned.svg" && grep -q 'gemm, size 32' "$tmp/tuned.svg"
+then tap_ok "tune --plot draws the run"
+else tap_not_ok "tune --plot" "$(cat "$tmp/err")"; fi
+
 tap_done

@@ -17,6 +17,7 @@
 #include "campaign.h"
 #include "cli.h"
 #include "command.h"
+#include "plot.h"
 #include "search.h"
 #include "tune.h"
 #include "util.h"
@@ -39,6 +40,7 @@ static const char usage[] =
     "         [--items K] [--strategy model|grid|random] [--budget SECONDS]\n"
     "         [--output FILE] [--resume] [--quiet] [--seed S]\n"
     "         [--command 'CMD {size} {items}' [--kind batch|vector]]\n"
+    "         [--plot FILE.svg|.png|.pdf] [--spool DIR (under mpirun)]\n"
     "Measures configurations of workload W (inv, svd, gemm, exp) at each\n"
     "size on this machine, fits the cost model, and merges the best\n"
     "configuration, the baselines, the model and the samples into the\n"
@@ -46,7 +48,9 @@ static const char usage[] =
     "With --command, W is any name and the workload is your own program:\n"
     "CMD runs through sh -c in each configuration, which it finds in its\n"
     "environment (AUTOTUNE_*, as `autotune env` prints them); its time is\n"
-    "its last `autotune-seconds: X` line, else its wall time.\n";
+    "its last `autotune-seconds: X` line, else its wall time.\n"
+    "--plot draws the run (autotune plot). Started by mpirun, autotune\n"
+    "tunes every node of the job (man autotune, Tuning a cluster).\n";
 
 enum {
     OPT_SIZES = 300,
@@ -56,7 +60,9 @@ enum {
     OPT_RESUME,
     OPT_QUIET,
     OPT_SEED,
-    OPT_COMMAND
+    OPT_COMMAND,
+    OPT_PLOT,
+    OPT_SPOOL
 };
 
 typedef struct tune_args {
@@ -69,6 +75,7 @@ typedef struct tune_args {
     int resume, quiet;
     long seed;
     const char *command; /* --command: the user's program */
+    const char *plot;    /* --plot: the picture drawn at the end */
 } tune_args;
 
 /* The --strategy names, also for the first progress line. */
@@ -120,6 +127,17 @@ static int parse_budget(const char *text, tune_args *a)
     return 0;
 }
 
+/* --plot: its kind (by extension) checked now, not after the run. */
+static int parse_plot(const char *text, tune_args *a)
+{
+    plot_format format;
+    at_error err;
+    if (plot_format_of(text, &format, &err) != AT_OK)
+        return cli_usage_error("--plot: %s", err.message);
+    a->plot = text;
+    return 0;
+}
+
 static int tune_option(int c, const char *v, void *ctx)
 {
     tune_args *a = ctx;
@@ -138,6 +156,10 @@ static int tune_option(int c, const char *v, void *ctx)
     case OPT_SEED:
         return cli_parse_long("--seed", v, 0, 1L << 62, &a->seed) ? EXIT_USAGE
                                                                   : 0;
+    case OPT_PLOT: return parse_plot(v, a);
+    case OPT_SPOOL: /* the campaign takes it out before a run sees it */
+        return cli_usage_error("--spool: only for a campaign started by "
+                               "mpirun (man autotune, Tuning a cluster)");
     }
     return -2;
 }
@@ -154,6 +176,8 @@ static int parse(int argc, char **argv, tune_args *a)
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"seed", required_argument, NULL, OPT_SEED},
         {"command", required_argument, NULL, OPT_COMMAND},
+        {"plot", required_argument, NULL, OPT_PLOT},
+        {"spool", required_argument, NULL, OPT_SPOOL},
         {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->budget = DEFAULT_BUDGET;
@@ -839,6 +863,22 @@ static int finish(const tune_run *r, int saved)
 
 /* ----------------------------------------------------------------- main */
 
+/* --plot: the picture of the last size, from the profile just saved (so
+ * it shows what the file now says). 0, or 1 after reporting. */
+static int draw(const tune_run *r)
+{
+    at_profile *p;
+    at_error err;
+    at_status s = at_profile_load(r->path, &p, &err);
+    if (s == AT_OK) {
+        s = plot_write(p, r->m.fingerprint, r->a.job.workload,
+                       r->a.sizes[r->a.n_sizes - 1], r->a.job.items,
+                       r->a.plot, &err);
+        at_profile_free(p);
+    }
+    return s == AT_OK ? 0 : cli_report(&err);
+}
+
 /* What the run found, for the one who ran it (the MPI campaign). */
 static void outcome(const tune_run *r, int saved, tune_outcome *o)
 {
@@ -877,6 +917,8 @@ int tune_with(int argc, char **argv, const tune_hooks *hooks,
         int saved = save(&r);
         if (out)
             outcome(&r, saved, out);
+        if (saved == 0 && r.a.plot && !r.interrupted && r.st == AT_OK)
+            saved = draw(&r);
         rc = finish(&r, saved);
     }
     free(r.log.t);
