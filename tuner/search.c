@@ -12,12 +12,14 @@
  *   head-to-head finals for the leaders and the baselines.
  * random: a random quarter of the space, then the same finals.
  *
- * The finals are planned: the leads enter as far as the budget has their
- * rounds (the first always), and every finalist (the leader, whatever is
- * within 10% of it, the fastest baseline) runs at least FINAL_ROUNDS
- * rounds whatever the budget, since a time measured once has no spread;
- * an unknown spread is NAN, never 0. A sample resumed from the file is
- * not measured again (--resume).
+ * The finals are planned: the leads enter as far as the budget has room
+ * (the first always), and every finalist (the leader, whatever is within
+ * 10% of it, the fastest baseline, the runner-up) runs at least
+ * FINAL_ROUNDS rounds whatever the budget, since a time measured once has
+ * no spread; one that falls out of the race stays out (its median would
+ * be stale beside the others' over the machine's drift). An unknown
+ * spread is NAN, never 0. A sample resumed from the file is not measured
+ * again (--resume).
  *
  * A configuration that fails or runs past its deadline is recorded as
  * failed, with the reason, and the search goes on. */
@@ -345,6 +347,7 @@ typedef struct candidate {
     int n;
     int baseline; /* index, or -1 */
     int failed;
+    int out;       /* left the race: never back (its median is stale) */
     double expect; /* full-job seconds: the log's, else the model's; 0
                       when neither knows */
 } candidate;
@@ -404,7 +407,7 @@ static int add_candidate(candidate *cs, int *n, int max, const at_config *c,
         }
     if (*n == max)
         return 0;
-    cs[*n] = (candidate){*c, {0}, 0, baseline, 0, expect};
+    cs[*n] = (candidate){*c, {0}, 0, baseline, 0, 0, expect};
     (*n)++;
     return 1;
 }
@@ -471,21 +474,24 @@ static at_status add_predicted(search *s, candidate *cs, int *n, int max,
 
 /* Whether a candidate runs in a round after the first: one that has not
  * run yet (it joined late, predicted to win) and contenders within
- * `cutoff`; the rest are out of the race. */
+ * `cutoff`; the rest are out of the race, for good: a median of rounds
+ * it sat out would be compared with others' over the machine's drift. */
 static int in_race(const candidate *c, double cutoff)
 {
-    return !c->failed && c->n < 8 && (c->n == 0 || cand_median(c) <= cutoff);
+    return !c->failed && !c->out && c->n < 8 &&
+           (c->n == 0 || cand_median(c) <= cutoff);
 }
 
 /* The fastest candidate that has run, by its median (of the baselines
- * only, if asked), other than `except`; -1 if none. */
+ * only, if asked; of those still racing, if asked), other than
+ * `except`; -1 if none. */
 static int best_candidate(const candidate *cs, int n, int baselines_only,
-                          int except)
+                          int racing, int except)
 {
     int best = -1;
     for (int i = 0; i < n; i++) {
         if (cs[i].failed || cs[i].n == 0 || i == except ||
-            (baselines_only && cs[i].baseline < 0))
+            (racing && cs[i].out) || (baselines_only && cs[i].baseline < 0))
             continue;
         if (best < 0 || cand_median(&cs[i]) < cand_median(&cs[best]))
             best = i;
@@ -493,15 +499,15 @@ static int best_candidate(const candidate *cs, int n, int baselines_only,
     return best;
 }
 
-/* Who races on: the leader, whoever is within 10% of it, the fastest
- * baseline (the speedup is measured against it head to head) and the
- * runner-up (when the leader is that baseline, the round needs a second
- * configuration to be interleaved with at all). */
+/* Who races on, of those still racing: the leader, whoever is within 10%
+ * of it, the fastest baseline (the speedup is measured against it head
+ * to head) and the runner-up (when the leader is that baseline, the
+ * round needs a second configuration to be interleaved with at all). */
 static double race_cutoff(const candidate *cs, int n)
 {
-    int best = best_candidate(cs, n, 0, -1);
-    int base = best_candidate(cs, n, 1, -1),
-        second = best_candidate(cs, n, 0, best);
+    int best = best_candidate(cs, n, 0, 1, -1);
+    int base = best_candidate(cs, n, 1, 1, -1),
+        second = best_candidate(cs, n, 0, 1, best);
     double cutoff = best < 0 ? HUGE_VAL : 1.10 * cand_median(&cs[best]);
     if (base >= 0)
         cutoff = fmax(cutoff, cand_median(&cs[base]));
@@ -538,15 +544,18 @@ static double budget_spent(const search *s)
     return tuner_now() - s->prog->started;
 }
 
-/* Whether the finals run round `round` (its cutoff in *cutoff): the
- * first always; another while a contender has run fewer than
- * FINAL_ROUNDS, whatever the budget (its time and its spread need them);
- * then up to `rounds` while the next one fits in the budget. */
-static int another_round(const search *s, const candidate *cs, int n,
-                         int round, int rounds, double *cutoff)
+/* Whether the finals run round `round` (its cutoff in *cutoff, and who
+ * is beyond it now out of the race): the first always; another while a
+ * contender has run fewer than FINAL_ROUNDS, whatever the budget (its
+ * time and its spread need them); then up to `rounds` while the next one
+ * fits in the budget. */
+static int another_round(const search *s, candidate *cs, int n, int round,
+                         int rounds, double *cutoff)
 {
     double cost, owed;
     *cutoff = race_cutoff(cs, n);
+    for (int i = 0; round > 1 && i < n; i++)
+        cs[i].out |= cs[i].n > 0 && !in_race(&cs[i], *cutoff);
     if (round == 1 || round_cost(cs, n, *cutoff, &cost, &owed) > 0)
         return 1;
     return round <= rounds && budget_spent(s) + cost <= s->prog->budget;
@@ -648,7 +657,8 @@ static at_status enter_finals(search *s, const at_config *lead, int n_lead,
     return st;
 }
 
-/* The answer: the candidate with the fastest median, and each measured
+/* The answer: the fastest of those still racing (they ran their rounds
+ * to the end; any candidate, if none is left), and each measured
  * baseline, with their spreads and rounds. */
 static at_status finals_result(const candidate *cs, int n, search_result *r)
 {
@@ -665,7 +675,9 @@ static at_status finals_result(const candidate *cs, int n, search_result *r)
         r->baseline_spread[b] = cand_spread(&cs[i]);
         r->baseline_rounds[b] = cs[i].n;
     }
-    int best = best_candidate(cs, n, 0, -1);
+    int best = best_candidate(cs, n, 0, 1, -1);
+    if (best < 0)
+        best = best_candidate(cs, n, 0, 0, -1);
     if (best < 0)
         return AT_ERR_WORKER;
     r->best = cs[best].config;
@@ -690,7 +702,7 @@ static at_status finals(search *s, const job_data *d, const at_config *lead,
         st = final_round(s, d, cs, n, round, cutoff);
         /* refit on the full-job times: a configuration now predicted to
          * beat the leader joins the next round, if its rounds fit */
-        int best = best_candidate(cs, n, 0, -1);
+        int best = best_candidate(cs, n, 0, 1, -1);
         if (st == AT_OK && s->strat == STRATEGY_MODEL &&
             round < FINAL_ROUNDS && best >= 0)
             st = add_predicted(s, cs, &n, MAX_CANDIDATES, 2,
