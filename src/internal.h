@@ -141,6 +141,11 @@ at_workload_profile *at__workload_get(at_machine_profile *mp,
                                       const char *name);
 /* Sorts entries by (size, items). */
 void at__entries_sort(at_workload_profile *wp);
+/* The profile's keys, one order each, for qsort and bsearch: an entry's
+ * (size, items), a sample's (size, items, configuration). The builders,
+ * the merge and the loader's duplicate checks all use these. */
+int at__entry_cmp(const void *a, const void *b);
+int at__sample_cmp(const void *a, const void *b);
 /* Validates a time stamp "YYYY-MM-DDTHH:MM:SSZ". */
 int at__timestamp_valid(const char *s);
 /* Deep copy of a profile. */

@@ -154,7 +154,7 @@ at_workload_profile *at__workload_get(at_machine_profile *mp,
     return wp;
 }
 
-static int entry_cmp(const void *a, const void *b)
+int at__entry_cmp(const void *a, const void *b)
 {
     const at_entry *x = a, *y = b;
     if (x->size != y->size)
@@ -167,7 +167,7 @@ static int entry_cmp(const void *a, const void *b)
 void at__entries_sort(at_workload_profile *wp)
 {
     if (wp->n_entries > 1)
-        qsort(wp->entries, wp->n_entries, sizeof *wp->entries, entry_cmp);
+        qsort(wp->entries, wp->n_entries, sizeof *wp->entries, at__entry_cmp);
 }
 
 at_status at_profile_add_machine(at_profile *p, const at_machine *m,
@@ -267,7 +267,7 @@ static size_t entry_index(const at_workload_profile *wp, const at_entry *e)
     size_t lo = 0, hi = wp->n_entries;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (entry_cmp(&wp->entries[mid], e) < 0)
+        if (at__entry_cmp(&wp->entries[mid], e) < 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -303,7 +303,7 @@ at_status at_profile_set_entry(at_profile *p, const char *fingerprint,
         return s;
     /* inserted in its place: a sort per call made n calls n^2 log n */
     size_t at = entry_index(wp, e);
-    if (at == wp->n_entries || entry_cmp(&wp->entries[at], e) != 0) {
+    if (at == wp->n_entries || at__entry_cmp(&wp->entries[at], e) != 0) {
         if (!append((void **)&wp->entries, &wp->n_entries, sizeof *e))
             return at__fail(err, AT_ERR_NOMEM, "out of memory");
         memmove(&wp->entries[at + 1], &wp->entries[at],
@@ -343,7 +343,7 @@ static void sample_key(const at_sample *s, long key[SAMPLE_KEY_LEN])
     memcpy(key, k, sizeof k);
 }
 
-static int sample_cmp(const void *x, const void *y)
+int at__sample_cmp(const void *x, const void *y)
 {
     long a[SAMPLE_KEY_LEN], b[SAMPLE_KEY_LEN];
     sample_key(x, a);
@@ -368,7 +368,7 @@ at_status at_profile_add_sample(at_profile *p, const char *fingerprint,
         return s;
     for (size_t i = 0; i < wp->n_samples; i++) {
         at_sample *o = &wp->samples[i];
-        if (sample_cmp(o, smp) == 0) {
+        if (at__sample_cmp(o, smp) == 0) {
             *o = *smp;
             return AT_OK;
         }
@@ -437,7 +437,7 @@ static at_status take_entry(at_entry *out, size_t *k, const at_entry *e,
                             at_error *err)
 {
     at_entry *same =
-        *k > 0 && entry_cmp(&out[*k - 1], e) == 0 ? &out[*k - 1] : NULL;
+        *k > 0 && at__entry_cmp(&out[*k - 1], e) == 0 ? &out[*k - 1] : NULL;
     if (same && strcmp(e->measured, same->measured) < 0)
         return AT_OK;
     at_status s = entry_check(e, err);
@@ -461,7 +461,7 @@ static at_status merge_entries(at_workload_profile *wp,
     at_status s = AT_OK;
     while (s == AT_OK && (i < n || j < m))
         if (j == m ||
-            (i < n && entry_cmp(&wp->entries[i], &sw->entries[j]) <= 0))
+            (i < n && at__entry_cmp(&wp->entries[i], &sw->entries[j]) <= 0))
             out[k++] = wp->entries[i++];
         else
             s = take_entry(out, &k, &sw->entries[j++], err);
@@ -479,7 +479,7 @@ static int sample_ptr_cmp(const void *a, const void *b)
 {
     const at_sample *x = *(const at_sample *const *)a;
     const at_sample *y = *(const at_sample *const *)b;
-    int c = sample_cmp(x, y);
+    int c = at__sample_cmp(x, y);
     return c ? c : x < y ? -1 : x > y; /* then array order */
 }
 
@@ -505,11 +505,12 @@ static void place_samples(at_sample *all, const at_sample **mine, size_t n,
     size_t i = 0, j = 0;
     while (j < m) {
         size_t last = j; /* theirs[j..last]: one key */
-        while (last + 1 < m && sample_cmp(theirs[last + 1], theirs[j]) == 0)
+        while (last + 1 < m &&
+               at__sample_cmp(theirs[last + 1], theirs[j]) == 0)
             last++;
-        while (i < n && sample_cmp(mine[i], theirs[j]) < 0)
+        while (i < n && at__sample_cmp(mine[i], theirs[j]) < 0)
             i++;
-        if (i < n && sample_cmp(mine[i], theirs[j]) == 0)
+        if (i < n && at__sample_cmp(mine[i], theirs[j]) == 0)
             all[mine[i] - all] = *theirs[last];
         else
             added[theirs[j] - from] = theirs[last];

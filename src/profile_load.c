@@ -753,25 +753,6 @@ static int machine_cmp(const void *a, const void *b)
                   ((const at_machine_profile *)b)->machine.fingerprint);
 }
 
-/* Entries are keyed by (size, items); samples by (size, items, config). */
-static int entry_cmp(const void *a, const void *b)
-{
-    const at_entry *x = a, *y = b;
-    if (x->size != y->size)
-        return x->size < y->size ? -1 : 1;
-    return (x->items > y->items) - (x->items < y->items);
-}
-
-static int sample_cmp(const void *a, const void *b)
-{
-    const at_sample *x = a, *y = b;
-    if (x->size != y->size)
-        return x->size < y->size ? -1 : 1;
-    if (x->items != y->items)
-        return x->items < y->items ? -1 : 1;
-    return memcmp(&x->config, &y->config, sizeof x->config);
-}
-
 /* ---------------------------------------------------------- workloads */
 
 /* Version 1 of the format had four workloads, of fixed kinds. */
@@ -917,10 +898,10 @@ static at_status check_unique_jobs(ctx *c, const node *n,
                                    const at_workload_profile *wp)
 {
     long e = first_duplicate(wp->entries, wp->n_entries, sizeof *wp->entries,
-                             entry_cmp);
+                             at__entry_cmp);
     long s = e < 0 ? -1
                    : first_duplicate(wp->samples, wp->n_samples,
-                                     sizeof *wp->samples, sample_cmp);
+                                     sizeof *wp->samples, at__sample_cmp);
     if (s < 0)
         return nomem(c);
     if ((size_t)e < wp->n_entries)
