@@ -529,15 +529,20 @@ static const int under_asan = 1;
 static const int under_asan = 0;
 #endif
 
+/* 1 (the test returns) under AddressSanitizer, said in the log; not
+ * cmocka's skip(), reported "not ok # SKIP", a failure to automake. */
+static int asan_cannot_run(void)
+{
+    if (under_asan)
+        print_message("# not run under AddressSanitizer\n");
+    return under_asan;
+}
+
 static void test_worker_without_memory(void **state)
 {
     (void)state;
-    if (under_asan) { /* its shadow memory needs more address space than
-                         any limit these tests set; (cmocka's skip() is
-                         reported "not ok # SKIP", a failure to automake) */
-        print_message("# not run under AddressSanitizer\n");
+    if (asan_cannot_run())
         return;
-    }
     for (size_t k = 0; k < sizeof lowmem_cases / sizeof *lowmem_cases; k++) {
         lowmem = &lowmem_cases[k];
         assert_int_equal(run_child_within(lowmem_child, 30), 0);
@@ -584,12 +589,8 @@ static int stuck_blas_child(void)
 static void test_fork_with_stuck_blas(void **state)
 {
     (void)state;
-    if (under_asan) { /* its shadow memory needs more address space than
-                         any limit these tests set; (cmocka's skip() is
-                         reported "not ok # SKIP", a failure to automake) */
-        print_message("# not run under AddressSanitizer\n");
+    if (asan_cannot_run())
         return;
-    }
     int rc = run_child_within(stuck_blas_child, 30);
     if (rc == 77)
         skip();
