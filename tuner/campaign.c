@@ -687,14 +687,6 @@ static void union_cands(const bests_msg *b, int n_hosts, int n_sizes,
         }
 }
 
-static void utc_now(char *buf, size_t size)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* The type's profile: this host's, with each size's entry now the pooled
  * answer; written to SPOOL/FP.yaml. */
 static at_status write_type(campaign *c, const tune_outcome *o,
@@ -721,7 +713,7 @@ static at_status write_type(campaign *c, const tune_outcome *o,
         e.best = cm->c[i][p[i].best];
         e.seconds = p[i].seconds;
         e.spread = p[i].spread;
-        utc_now(e.measured, sizeof e.measured);
+        tuner_utc_now(e.measured, sizeof e.measured);
         s = at_profile_set_entry(prof, fp, o->w->name, &e, err);
     }
     char path[4096];

@@ -200,16 +200,6 @@ static int parse(int argc, char **argv, tune_args *a)
     return 0;
 }
 
-/* The time in UTC, ISO 8601: the profile's stamps compare as strings
- * (the newest entry wins a merge). */
-static void utc_now(char *buf, size_t size)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* ------------------------------------------------------------- the run */
 
 /* The model of the run, fitted on everything, and its check: a model
@@ -554,7 +544,7 @@ static void fit_all(final_fit *f, const at_sample *all, size_t n)
         return;
     double error =
         f->error >= 0 ? f->error : fit_error(&f->pb, f->model, all, n);
-    utc_now(now, sizeof now);
+    tuner_utc_now(now, sizeof now);
     /* an error too large for the profile is no model worth keeping */
     f->ok = at_model_set(f->model, "error", error, NULL) == AT_OK &&
             at_model_set_fitted(f->model, now, NULL) == AT_OK;
@@ -591,7 +581,7 @@ static void fit_final(const search *proto, strategy strat, final_fit *f)
 static at_status add_entries(const tune_run *r, at_profile *p, at_error *err)
 {
     char now[32];
-    utc_now(now, sizeof now);
+    tuner_utc_now(now, sizeof now);
     at_status s = AT_OK;
     for (int i = 0; s == AT_OK && i < r->n_res; i++) {
         const search_result *res = &r->res[i];

@@ -107,3 +107,11 @@ int tuner_end(int rc)
         pthread_detach(t);
     return rc;
 }
+
+void tuner_utc_now(char *buf, size_t size)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

@@ -1,9 +1,9 @@
 /* util.h - the services every part of the tuner uses: one monotonic
- * clock, one way to fill an at_error, and one way for a command to stop
- * on a signal and to end. The library has its own clock (at__now), but
- * the tuner sees only the public API; and an error filled by hand in each
- * place drifts (a stale field, a message cut short), as would two signal
- * handlers (run's and tune's). */
+ * clock and one UTC date stamp, one way to fill an at_error, and one way
+ * for a command to stop on a signal and to end. The library has its own
+ * clock (at__now), but the tuner sees only the public API; and an error
+ * filled by hand in each place drifts (a stale field, a message cut
+ * short), as would two signal handlers (run's and tune's). */
 #ifndef AT_UTIL_H
 #define AT_UTIL_H
 
@@ -11,6 +11,10 @@
 
 /* Monotonic clock, seconds: for budgets and timing, never the date. */
 double tuner_now(void);
+
+/* The time in UTC, ISO 8601 ("YYYY-MM-DDTHH:MM:SSZ"): the profile's
+ * stamps compare as strings (the newest entry wins a merge). */
+void tuner_utc_now(char *buf, size_t size);
 
 /* Fills err (may be NULL) with `code` and the formatted message, every
  * other field empty; returns `code`, so a failure is one statement:
