@@ -101,6 +101,8 @@ typedef struct job {
     long part_limit; /* vectors: never more partitions than this */
     double tasks, one, bytes;        /* batch (and any single worker) */
     double bw_bound[N_MODES];        /* bandwidth term, for the bounds */
+    double ref_bytes;                /* at__ref_bytes */
+    double copy_bound;               /* the piping term, for the bounds */
     double mratio[2 * MAX_MEXP + 1]; /* 2^(k (1 - e)), k = -6 .. 6 */
 } job;
 
@@ -121,6 +123,7 @@ typedef struct shape {
     int w, mexp;
     double tasks, one, bytes;
     double bw[N_MODES]; /* tasks x bytes / bandwidth, as the model has it */
+    double copy;        /* the program's own piping of the tasks' data */
     int n_chunks;
     int chunk[N_CHUNKS];
     double chunks[N_CHUNKS], busiest[N_CHUNKS];
@@ -184,6 +187,13 @@ static double seconds(const job *j, const shape *s, int i, int mode, double q,
         sec += s->chunks[i] * tc->latency_us * 1e-6;
         if (tc->gbytes_per_s > 0)
             sec += s->bw[mode];
+    }
+    if (s->w > 1) { /* the program's own costs, as predict adds them */
+        sec += s->chunks[i] * j->m->message_s;
+        if (mode != THREAD)
+            sec += s->w * j->m->start_s;
+        if (mode == PIPE)
+            sec += s->copy;
     }
     if (dispatch)
         sec += fmax(0, s->chunks[i] - s->w) * j->m->dispatch_s;
@@ -249,6 +259,7 @@ static void shape_init(const job *j, shape *s, int w, int mexp, double one)
         if (j->tc[mode]->gbytes_per_s > 0)
             s->bw[mode] =
                 s->tasks * s->bytes / (j->tc[mode]->gbytes_per_s * 1e9);
+    s->copy = s->tasks * s->bytes / j->ref_bytes * j->m->copy_s;
     s->n_chunks = 0;
     for (long c = 1; c <= limit && c <= AT_MAX_CHUNK; c *= 2) {
         int i = s->n_chunks++;
@@ -338,7 +349,7 @@ static void pool_groups(const job *j, const shape *s, const pool_rates *pr,
         double q_top = per_task(j, pr->top[pin], s->one, PIPE, w);
         double q_below = per_task(j, pr->below[pin], s->one, PIPE, w);
         for (int mode = PIPE; mode <= SHM; mode++) {
-            if (mode == SHM && !j->costs)
+            if (mode == SHM && !j->costs && j->m->copy_s == 0)
                 continue; /* the same times as pipe, which comes first */
             if (!pr->full)
                 group(j, s, pin, mode, t_max, 0, q_top, b);
@@ -418,9 +429,10 @@ static double unit_bound(const job *j, int w)
 }
 
 /* The least time over the modes of `work` (a bound of busiest x one) at
- * `unit` seconds per unit of one, plus at least min_chunks messages. */
+ * `unit` seconds per unit of one, plus at least min_chunks messages and
+ * min_workers workers' start. */
 static double bound_of(const job *j, double work, double unit,
-                       double min_chunks)
+                       double min_chunks, int min_workers)
 {
     double least = HUGE_VAL;
     for (int mode = 0; mode < N_MODES; mode++) {
@@ -430,6 +442,11 @@ static double bound_of(const job *j, double work, double unit,
             if (j->tc[mode]->gbytes_per_s > 0)
                 t += j->bw_bound[mode];
         }
+        t += min_chunks * j->m->message_s;
+        if (mode != THREAD)
+            t += min_workers * j->m->start_s;
+        if (mode == PIPE)
+            t += j->copy_bound;
         least = smaller(least, t);
     }
     return least * MARGIN;
@@ -464,7 +481,7 @@ static block block_of(const job *j, int a, int b, const block *parent)
     else
         x.work =
             vector ? vector_work(j, b, x.k) : ceil(j->tasks / b) * j->one;
-    x.bound = bound_of(j, x.work, x.unit, x.chunks);
+    x.bound = bound_of(j, x.work, x.unit, x.chunks, a);
     return x;
 }
 
@@ -484,10 +501,10 @@ static void vector_pool(const job *j, int w, best *b)
     pool_groups(j, &s, &pr, b);
     for (int k = 0; k <= top; k++) {
         if (k == star ||
-            !could_win(
-                b,
-                bound_of(j, work * j->mratio[k - star + MAX_MEXP], unit, w),
-                w))
+            !could_win(b,
+                       bound_of(j, work * j->mratio[k - star + MAX_MEXP],
+                                unit, w, w),
+                       w))
             continue;
         shape_init(j, &s, w, k, vector_one(j, (long)w << k));
         pool_groups(j, &s, &pr, b);
@@ -682,7 +699,8 @@ static int tame(const job *j)
           within(m->parallel_fraction, 0, 1) &&
           within(m->contention, 0, 100) && within(m->oversub, 0, 100) &&
           within(m->thread_factor, 0.01, 100) &&
-          within(m->unpinned_spread, 0, 1) && within(m->dispatch_s, 0, 10)))
+          within(m->unpinned_spread, 0, 1) && within(m->dispatch_s, 0, 10) &&
+          within(m->message_s, 0, 10) && within(m->copy_s, 0, 10)))
         return 0;
     for (int mode = 0; j->costs && mode < N_MODES; mode++)
         if (!within(j->tc[mode]->latency_us, 0, DBL_MAX) ||
@@ -718,6 +736,11 @@ static void job_init(job *j, const at_model *m, const at_machine_costs *costs,
         j->bw_bound[mode] = kind == AT_KIND_VECTOR ? 16.0 * size / gb
                                                    : j->tasks * j->bytes / gb;
     }
+    /* the same: the data piped does not depend on the partitions */
+    j->ref_bytes = at__ref_bytes(m, kind);
+    j->copy_bound =
+        (kind == AT_KIND_VECTOR ? 16.0 * size : j->tasks * j->bytes) /
+        j->ref_bytes * m->copy_s;
     double step = pow(2, 1 - m->exponent);
     j->mratio[MAX_MEXP] = 1;
     for (int k = 1; k <= MAX_MEXP; k++) {

@@ -71,6 +71,11 @@ void at__blas_stop_threads(void);
  * one definition at_model_predict and the argmin share (model.c). */
 double at__model_speed(double parallel_fraction, double cpus);
 
+/* The data of one task of the model's ref_size, in the bytes the model
+ * counts (two n x n matrices, or two vectors): copy_s is the piping of
+ * that much, so a task's share scales with its data (model.c). */
+double at__ref_bytes(const at_model *m, at_workload_kind kind);
+
 /* The configuration of the query's search space (at_space_enumerate(kind,
  * size, items, cpus, 0, ...)) with the least time under at_model_predict,
  * found without materialising the space (src/argmin.c). Ties go to the
@@ -105,6 +110,13 @@ struct at_model {
     double unpinned_spread;   /* 0..1: how far an unpinned pool spreads
                                  over the CPUs (1: fully, 0: one CPU) */
     double dispatch_s;        /* per chunk a busy parent hands out late */
+    double message_s;         /* per chunk message, beyond the machine's
+                                 transport latency (a user's program) */
+    double copy_s;            /* per task of ref_size sent through a pipe,
+                                 beyond the machine's bandwidth (a user's
+                                 program) */
+    double start_s;           /* per worker process started, beyond the
+                                 machine's (a user's program) */
     double error;             /* held-out median abs. relative error */
     char fitted[32];          /* UTC time of the fit */
 };

@@ -29,6 +29,12 @@ static const at_transport_cost *transport_cost(const at_machine_costs *c,
     return cfg->transport == AT_TRANSPORT_PIPE ? &c->pipe : &c->shm;
 }
 
+double at__ref_bytes(const at_model *m, at_workload_kind kind)
+{
+    return kind == AT_KIND_VECTOR ? 2 * 8 * m->ref_size
+                                  : 2 * 8 * m->ref_size * m->ref_size;
+}
+
 double at_model_predict(const at_model *m, const at_machine_costs *costs,
                         int cpus, at_workload_kind kind, long size,
                         long items, const at_config *cfg)
@@ -66,6 +72,18 @@ double at_model_predict(const at_model *m, const at_machine_costs *costs,
         seconds += chunks * tc->latency_us * 1e-6;
         if (tc->gbytes_per_s > 0)
             seconds += tasks * bytes / (tc->gbytes_per_s * 1e9);
+    }
+    /* A program's own costs, beyond the machine's (fitted for a user's
+     * command, 0 otherwise): per chunk message; per worker process
+     * started (its interpreter, its imports); per task piped, in
+     * proportion to its data, copy_s being a task of ref_size's. */
+    if (cfg->workers > 1) {
+        seconds += chunks * m->message_s;
+        if (cfg->mode == AT_MODE_PROCESS)
+            seconds += w * m->start_s;
+        if (cfg->mode == AT_MODE_PROCESS &&
+            cfg->transport == AT_TRANSPORT_PIPE)
+            seconds += tasks * bytes / at__ref_bytes(m, kind) * m->copy_s;
     }
     /* Process workers get each chunk after the first from the parent,
      * which, when the workers fill every CPU, must first wait for one. */

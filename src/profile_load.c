@@ -640,6 +640,8 @@ static void set_absent(const at__object *o, void *base)
         const at__field *f = &o->fields[i];
         if (f->flags & AT_F_ABSENT_BELOW_MIN)
             *(double *)at__field_at(base, f) = f->min - 1;
+        else if (f->flags & AT_F_ABSENT_AT_MIN)
+            *(double *)at__field_at(base, f) = f->min;
         else if (f->type == AT_F_ENUM && !(f->flags & AT_F_REQUIRED))
             *(int *)at__field_at(base, f) = -1; /* "absent", for a check */
         else if (f->type == AT_F_OBJECT && f->count_offset == AT_F_NO_FLAG)

@@ -118,6 +118,12 @@ static const at__field param_fields[] = {
     DBL("thread_factor", at_model, thread_factor, 0.01, 100, AT_F_REQUIRED),
     DBL("unpinned_spread", at_model, unpinned_spread, 0, 1, AT_F_REQUIRED),
     DBL("dispatch_s", at_model, dispatch_s, 0, 10, AT_F_REQUIRED),
+    /* fitted for a user's program (autotune --command), whose messages,
+     * workers and data the machine's costs do not describe; 0 otherwise,
+     * and then not written */
+    DBL("message_s", at_model, message_s, 0, 10, AT_F_ABSENT_AT_MIN),
+    DBL("copy_s", at_model, copy_s, 0, 10, AT_F_ABSENT_AT_MIN),
+    DBL("start_s", at_model, start_s, 0, 10, AT_F_ABSENT_AT_MIN),
 };
 const at__object at__params_schema = {"params", ROWS(param_fields), 1};
 
@@ -255,6 +261,8 @@ int at__field_present(const void *base, const at__field *f)
     case AT_F_INT:
     case AT_F_LONG:
     case AT_F_DOUBLE:
+        if (f->flags & AT_F_ABSENT_AT_MIN)
+            return number_of(base, f) != f->min;
         return !(f->flags & AT_F_ABSENT_BELOW_MIN) ||
                number_of(base, f) >= f->min;
     case AT_F_STRING: return ((const char *)at__field_at(base, f))[0] != 0;

@@ -36,10 +36,15 @@ typedef enum at__ftype {
  * AT_F_ABSENT_BELOW_MIN: a number below min means "absent": the loader
  * stores min - 1 for a missing key, and it is never written.
  * AT_F_UNKNOWN_OK (DOUBLE only): the value may be unknown, NAN in memory
- * and YAML null (`null` or `~`) in the file; two unknowns are equal. */
+ * and YAML null (`null` or `~`) in the file; two unknowns are equal.
+ * AT_F_ABSENT_AT_MIN (DOUBLE only): a number at its minimum is its
+ * default: the loader stores min for a missing key, and min is never
+ * written, so a file that does not need a key added later (a model
+ * parameter) stays readable by the libraries that came before it. */
 #define AT_F_REQUIRED 1u
 #define AT_F_ABSENT_BELOW_MIN 2u
 #define AT_F_UNKNOWN_OK 4u
+#define AT_F_ABSENT_AT_MIN 8u
 
 #define AT_F_NO_FLAG ((size_t)-1)
 

@@ -509,6 +509,17 @@ static void search_sizes(tune_run *r)
 
 /* ------------------------------------------------------------- the fit */
 
+/* Whether samples[0..n) has x's job and configuration (a user's
+ * program's design measures some configurations on the full job). */
+static int has_sample(const at_sample *samples, size_t n, const at_sample *x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (samples[i].size == x->size && samples[i].items == x->items &&
+            memcmp(&samples[i].config, &x->config, sizeof x->config) == 0)
+            return 1;
+    return 0;
+}
+
 /* Splits the samples into those the check's model is fitted on (train;
  * returns their count) and those it predicts (f->test). For the model
  * strategy, the design against the finals: whether a model of the small
@@ -522,7 +533,10 @@ static size_t hold_out(const trial_log *log, strategy strat,
     f->n_test = 0;
     if (strat == STRATEGY_MODEL) {
         nt = trial_samples(log, train, PHASE_BIT(PHASE_DESIGN));
-        f->n_test = trial_samples(log, f->test, PHASE_BIT(PHASE_FINALS));
+        size_t nf = trial_samples(log, f->test, PHASE_BIT(PHASE_FINALS));
+        for (size_t i = 0; i < nf; i++) /* a design point is not held out */
+            if (!has_sample(train, nt, &f->test[i]))
+                f->test[f->n_test++] = f->test[i];
     } else
         for (size_t i = 0; i < n; i++) {
             if (i % 4 == 3)

@@ -28,6 +28,9 @@ enum {
     P_SPREAD,
     P_DISPATCH,
     P_EXPONENT,
+    P_MESSAGE,
+    P_COPY,
+    P_START,
     N_PARAMS
 };
 
@@ -49,6 +52,9 @@ static const struct {
     [P_THREAD] = {0, 1},      [P_SPREAD] = {3, 3},      /* logistic: 0.95 */
     [P_DISPATCH] = {-9.2, 3},                           /* log(1e-4) */
     [P_EXPONENT] = {0, 0.5}, /* about the workload's nominal exponent */
+    [P_MESSAGE] = {-9.2, 3}, /* log(1e-4) */
+    [P_COPY] = {-9.2, 3},    /* log(1e-4) */
+    [P_START] = {-9.2, 3},   /* log(1e-4) */
 };
 
 /* The library's name of each fitted parameter. */
@@ -57,14 +63,38 @@ static const char *const param_name[N_PARAMS] = {
     [P_CONTENTION] = "contention", [P_OVERSUB] = "oversub",
     [P_THREAD] = "thread_factor",  [P_SPREAD] = "unpinned_spread",
     [P_DISPATCH] = "dispatch_s",   [P_EXPONENT] = "exponent",
+    [P_MESSAGE] = "message_s",     [P_COPY] = "copy_s",
+    [P_START] = "start_s",
 };
+
+/* Whether parameter j is fitted: the exponent only with samples at two
+ * sizes, the program's own transfer terms only for a user's command. */
+static int varies(const fit_problem *pb, int j)
+{
+    if (j == P_EXPONENT)
+        return pb->fit_exponent;
+    if (j == P_MESSAGE || j == P_COPY || j == P_START)
+        return pb->fit_transfer;
+    return 1;
+}
+
+/* The fitted parameters in the order of x; their count. */
+static size_t active_params(const fit_problem *pb, int *idx)
+{
+    size_t p = 0;
+    for (int j = 0; j < N_PARAMS; j++)
+        if (varies(pb, j))
+            idx[p++] = j;
+    return p;
+}
 
 typedef struct fit_data {
     const fit_problem *pb;
     const at_sample *s;
     size_t n;
-    size_t p;        /* N_PARAMS, or N_PARAMS - 1 with the exponent fixed */
-    at_model *model; /* scratch: the model at the point being tried */
+    size_t p;          /* the fitted parameters: x's size */
+    int idx[N_PARAMS]; /* x[k] is parameter idx[k] */
+    at_model *model;   /* scratch: the model at the point being tried */
 } fit_data;
 
 static double logistic(double x)
@@ -89,14 +119,19 @@ static void set_clamped(at_model *m, const char *name, double v)
         at_model_set(m, name, fmin(fmax(v, lo), hi), NULL);
 }
 
-static void to_model(const fit_problem *pb, const gsl_vector *x, at_model *m)
+/* The model at x; a parameter not fitted keeps its fixed value (the
+ * nominal exponent; no transfer terms of its own). */
+static void to_model(const fit_problem *pb, const int *idx, size_t p,
+                     const gsl_vector *x, at_model *m)
 {
     set_clamped(m, "ref_size", pb->ref_size);
-    for (int j = 0; j < N_PARAMS; j++)
-        set_clamped(m, param_name[j],
-                    j == P_EXPONENT && !pb->fit_exponent
-                        ? pb->exponent
-                        : from_coordinate(j, gsl_vector_get(x, j)));
+    set_clamped(m, "exponent", pb->exponent);
+    set_clamped(m, "message_s", 0);
+    set_clamped(m, "copy_s", 0);
+    set_clamped(m, "start_s", 0);
+    for (size_t k = 0; k < p; k++)
+        set_clamped(m, param_name[idx[k]],
+                    from_coordinate(idx[k], gsl_vector_get(x, k)));
 }
 
 double fit_predict(const fit_problem *pb, const at_model *model,
@@ -109,28 +144,29 @@ double fit_predict(const fit_problem *pb, const at_model *model,
 static int residuals(const gsl_vector *x, void *params, gsl_vector *f)
 {
     const fit_data *d = params;
-    to_model(d->pb, x, d->model);
+    to_model(d->pb, d->idx, d->p, x, d->model);
     for (size_t i = 0; i < d->n; i++) {
         double pred = fit_predict(d->pb, d->model, &d->s[i]);
         gsl_vector_set(f, i, log(fmax(pred, 1e-300) / d->s[i].seconds));
     }
     size_t k = d->n;
-    for (size_t j = 0; j < d->p; j++) {
+    for (size_t a = 0; a < d->p; a++) {
+        int j = d->idx[a];
         if (prior[j].width <= 0)
             continue;
         double centre = j == P_EXPONENT ? d->pb->exponent : prior[j].centre;
         gsl_vector_set(f, k++,
-                       (gsl_vector_get(x, j) - centre) / prior[j].width *
+                       (gsl_vector_get(x, a) - centre) / prior[j].width *
                            PRIOR_WEIGHT);
     }
     return GSL_SUCCESS;
 }
 
-static size_t n_priors(size_t p)
+static size_t n_priors(const int *idx, size_t p)
 {
     size_t k = 0;
-    for (size_t j = 0; j < p; j++)
-        k += prior[j].width > 0;
+    for (size_t a = 0; a < p; a++)
+        k += prior[idx[a]].width > 0;
     return k;
 }
 
@@ -158,24 +194,24 @@ static double initial_compute(const fit_problem *pb, const at_sample *s,
 at_status fit_model(const fit_problem *pb, const at_sample *s, size_t n,
                     at_model *model, at_error *err)
 {
-    size_t p = pb->fit_exponent ? N_PARAMS : N_PARAMS - 1;
     if (n == 0)
         return tuner_error(err, AT_ERR_ARG, "no samples to fit the model on");
-    fit_data d = {pb, s, n, p, NULL};
+    fit_data d = {.pb = pb, .s = s, .n = n};
+    size_t p = d.p = active_params(pb, d.idx);
     if (at_model_new(&d.model, err) != AT_OK)
         return AT_ERR_NOMEM;
     gsl_multifit_nlinear_fdf fdf;
     memset(&fdf, 0, sizeof fdf);
     fdf.f = residuals;
-    fdf.n = n + n_priors(p);
+    fdf.n = n + n_priors(d.idx, p);
     fdf.p = p;
     fdf.params = &d;
     gsl_vector *x = gsl_vector_alloc(p);
-    gsl_vector_set(x, P_COMPUTE, log(initial_compute(pb, s, n)));
-    for (size_t j = 1; j < p; j++)
-        gsl_vector_set(x, j, prior[j].centre);
-    if (pb->fit_exponent)
-        gsl_vector_set(x, P_EXPONENT, pb->exponent);
+    for (size_t a = 0; a < p; a++) /* the start: each prior's centre */
+        gsl_vector_set(x, a,
+                       d.idx[a] == P_COMPUTE ? log(initial_compute(pb, s, n))
+                       : d.idx[a] == P_EXPONENT ? pb->exponent
+                                                : prior[d.idx[a]].centre);
     gsl_multifit_nlinear_parameters params =
         gsl_multifit_nlinear_default_parameters();
     gsl_multifit_nlinear_workspace *w = gsl_multifit_nlinear_alloc(
@@ -187,7 +223,7 @@ at_status fit_model(const fit_problem *pb, const at_sample *s, size_t n,
     if (gsl_multifit_nlinear_init(x, &fdf, w) == GSL_SUCCESS)
         gsl_multifit_nlinear_driver(200, 1e-10, 1e-10, 0, NULL, NULL, &info,
                                     w);
-    to_model(pb, gsl_multifit_nlinear_position(w), model);
+    to_model(pb, d.idx, p, gsl_multifit_nlinear_position(w), model);
     gsl_set_error_handler(old);
     at_model_free(d.model);
     gsl_multifit_nlinear_free(w);

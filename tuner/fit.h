@@ -15,6 +15,8 @@ typedef struct fit_problem {
     double ref_size;
     double exponent;  /* the starting (or, when fixed, the) exponent */
     int fit_exponent; /* needs samples at two sizes or more */
+    int fit_transfer; /* a user's program: fit its own message and copy
+                         costs, which the machine's do not describe */
 } fit_problem;
 
 /* Fits the model's parameters to the samples by nonlinear least squares

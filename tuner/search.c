@@ -213,8 +213,13 @@ at_sample *trial_samples_alloc(const trial_log *log)
 
 fit_problem search_problem(const search *s)
 {
-    fit_problem pb = {s->w->kind,  s->cpus,     s->costs,
-                      s->ref_size, s->exponent, s->fit_exponent};
+    fit_problem pb = {.kind = s->w->kind,
+                      .cpus = s->cpus,
+                      .costs = s->costs,
+                      .ref_size = s->ref_size,
+                      .exponent = s->exponent,
+                      .fit_exponent = s->fit_exponent,
+                      .fit_transfer = s->w->command != NULL};
     return pb;
 }
 
@@ -759,6 +764,58 @@ static int design_configs(const search *s, at_config *out)
     return n;
 }
 
+/* For a user's program, whose own messages and copies the machine's
+ * costs do not describe: points on the full job that differ only in how
+ * many messages carry the tasks (chunk 1, then one chunk per worker) and
+ * in the transport. The reduced design cannot tell these apart from
+ * compute: its one item per worker is always one message each. */
+static int transfer_configs(const search *s, at_config *out)
+{
+    int P = s->cpus, w = P > 1 ? P : 2, n = 0,
+        vector = s->w->kind == AT_KIND_VECTOR;
+    long tasks = vector ? 8L * w : s->items;
+    if (!s->w->command || tasks < w)
+        return 0;
+    at_config pool =
+        AT_CONFIG_INIT(w, AT_MODE_PROCESS, 1, 1, vector ? (int)tasks : 1,
+                       AT_TRANSPORT_SHM, AT_PIN_CORES);
+    out[n++] = pool;
+    long per_worker = (tasks + w - 1) / w;
+    if (per_worker > 1) {
+        pool.chunk_size =
+            (int)(per_worker < AT_MAX_CHUNK ? per_worker : AT_MAX_CHUNK);
+        out[n++] = pool;
+        pool.chunk_size = 1;
+    }
+    pool.transport = AT_TRANSPORT_PIPE;
+    out[n++] = pool;
+    return n;
+}
+
+/* The fastest of the design's points on the full job (a user's
+ * program's) is a measured answer, not a prediction: it joins the leads,
+ * first when it beat the first lead's predicted time. The leads' count. */
+static int lead_measured(const search *s, const at_config *points, int np,
+                         const candidate *predicted, at_config *lead, int n)
+{
+    const trial *fast = NULL;
+    for (int i = 0; i < np; i++) {
+        const trial *t = find_trial(s->log, &points[i], s->size, s->items);
+        if (t && !t->failed &&
+            (!fast || t->sample.seconds < fast->sample.seconds))
+            fast = t;
+    }
+    if (!fast || n == MAX_CANDIDATES)
+        return n;
+    for (int i = 0; i < n; i++)
+        if (same_config(&lead[i], &fast->sample.config))
+            return n;
+    int at = n > 0 && fast->sample.seconds >= predicted[0].expect;
+    memmove(lead + at + 1, lead + at, (size_t)(n - at) * sizeof *lead);
+    lead[at] = fast->sample.config;
+    return n + 1;
+}
+
 static at_status model_strategy(search *s, const job_data *full,
                                 search_result *r, at_error *err)
 {
@@ -777,8 +834,9 @@ static at_status model_strategy(search *s, const job_data *full,
         dd = &reduced;
     }
     at_config design[16];
-    int nd = design_configs(s, design);
-    s->prog->steps = nd;
+    int nd = design_configs(s, design),
+        nt = transfer_configs(s, design + nd); /* on the full job */
+    s->prog->steps = nd + nt;
     at_status st = AT_OK;
     /* A cheap design is measured in interleaved rounds too, as long as
      * they stay cheap; the fit sees one sample per configuration. */
@@ -790,13 +848,14 @@ static at_status model_strategy(search *s, const job_data *full,
         snprintf(label, sizeof label, round == 1 ? "design" : "design %d",
                  round);
         s->prog->phase = label;
-        for (int i = 0; i < nd && st == AT_OK; i++) {
+        for (int i = 0; i < nd + nt && st == AT_OK; i++) {
             at_config c = design[i];
-            if (c.chunk_size > design_items)
+            if (i < nd && c.chunk_size > design_items)
                 c.chunk_size = 1;
             s->prog->step = i + 1;
             const trial *t;
-            st = try_config(s, dd, &c, round > 1 ? REUSE_RESUMED : REUSE_ANY,
+            st = try_config(s, i < nd ? dd : full, &c,
+                            round > 1 ? REUSE_RESUMED : REUSE_ANY,
                             EFFORT_ALONE, PHASE_DESIGN, &t);
         }
     }
@@ -814,6 +873,7 @@ static at_status model_strategy(search *s, const job_data *full,
     at_config lead[MAX_CANDIDATES];
     for (int i = 0; i < n; i++)
         lead[i] = none[i].config;
+    n = lead_measured(s, design + nd, nt, none, lead, n);
     return finals(s, full, lead, n, r);
 }
 

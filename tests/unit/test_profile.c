@@ -949,6 +949,43 @@ static void test_version1_reads_the_same(void **state)
     }
 }
 
+/* A program's own model parameters (message_s, copy_s, start_s) are
+ * written only when not 0: a built-in workload's profile keeps the keys
+ * an earlier library knows; a program's has them, and reloads equal. */
+static void test_program_params_written_when_set(void **state)
+{
+    (void)state;
+    at_profile *p = load("data/examples/with-model.yaml"), *back = NULL;
+    const at_machine *m =
+        at_machine_profile_machine(at_profile_machine_at(p, 0));
+    char *text = NULL;
+    at_model *model = NULL;
+    at_error err;
+    assert_at_ok(at_profile_to_string(p, &text, &err), &err);
+    assert_null(strstr(text, "message_s"));
+    assert_null(strstr(text, "start_s"));
+    free(text);
+    assert_at_ok(at_model_new(&model, &err), &err);
+    static const char *const names[] = {"compute_s", "message_s", "copy_s",
+                                        "start_s"};
+    for (size_t i = 0; i < 4; i++)
+        assert_at_ok(at_model_set(model, names[i], 0.002 * (i + 1), &err),
+                     &err);
+    assert_at_ok(at_profile_set_model(p, m->fingerprint, "svd", model, &err),
+                 &err);
+    assert_at_ok(at_profile_to_string(p, &text, &err), &err);
+    assert_non_null(strstr(text, "message_s: 0.004, copy_s: 0.006, "
+                                 "start_s: 0.008}"));
+    assert_at_ok(
+        at_profile_load_string(text, strlen(text), "saved", &back, &err),
+        &err);
+    assert_true(at_profile_equal(p, back));
+    free(text);
+    at_model_free(model);
+    at_profile_free(back);
+    at_profile_free(p);
+}
+
 /* Every answer says which machine gave it and why; strict mode refuses
  * all but the exact machine's tuned answers, with the reason. */
 static void test_query_reasons(void **state)
@@ -1058,11 +1095,11 @@ static void test_model_by_name(void **state)
 {
     (void)state;
     static const char *const names[] = {
-        "ref_size",          "compute_s",       "exponent",
-        "parallel_fraction", "contention",      "oversub",
-        "thread_factor",     "unpinned_spread", "dispatch_s"};
-    assert_int_equal(at_model_param_count(), 9);
-    for (size_t i = 0; i < 9; i++)
+        "ref_size",   "compute_s", "exponent",      "parallel_fraction",
+        "contention", "oversub",   "thread_factor", "unpinned_spread",
+        "dispatch_s", "message_s", "copy_s",        "start_s"};
+    assert_int_equal(at_model_param_count(), 12);
+    for (size_t i = 0; i < 12; i++)
         assert_string_equal(at_model_param_name(i), names[i]);
     static const struct {
         const char *name;
@@ -1330,6 +1367,7 @@ int main(void)
         cmocka_unit_test(test_config_check_table),
         cmocka_unit_test(test_workload_names),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_program_params_written_when_set),
         cmocka_unit_test(test_load_errors_fill_struct),
         cmocka_unit_test(test_load_refuses_non_files),
         cmocka_unit_test(test_load_null_err_is_allowed),

@@ -29,6 +29,17 @@ static const at_machine_costs costs = {
 /* A batch workload like svd, and a vector one like exp. */
 static const at_model batch_truth =
     TEST_MODEL(1000, 0.30, 3.0, 0.60, 0.05, 0.30, 1.02, 0.90, 1e-4);
+/* A user's program: svd's compute, and messages and pipes far dearer
+ * than the machine's (a pickling pool). */
+static at_model program_truth;
+
+static void make_program_truth(void)
+{
+    program_truth = batch_truth;
+    program_truth.message_s = 3e-3;
+    program_truth.copy_s = 8e-3;
+}
+
 static const at_model vector_truth =
     TEST_MODEL(1e7, 0.0085, 1.0, 0.05, 0.10, 0.50, 1.00, 0.30, 2e-4);
 
@@ -106,6 +117,7 @@ typedef struct fit_case {
     size_t every;  /* fit on every n-th configuration of the space */
     double noise;  /* log-normal sigma of the samples */
     double within; /* largest error allowed over the whole space */
+    int transfer;  /* a program's own transfer costs: fitted */
 } fit_case;
 
 /* Every n-th configuration still holds serial ones with several threads
@@ -114,34 +126,40 @@ typedef struct fit_case {
 static const fit_case fit_cases[] = {
     /* exact samples: the fit must find the model again */
     {"batch, 2 CPUs, exact", &batch_truth, AT_KIND_BATCH, 2, 1000, 16, 3, 0,
-     0.005},
+     0.005, 0},
     {"batch, 4 CPUs, exact", &batch_truth, AT_KIND_BATCH, 4, 1000, 16, 2, 0,
-     0.005},
+     0.005, 0},
     {"vector, 2 CPUs, exact", &vector_truth, AT_KIND_VECTOR, 2, 10000000, 1,
-     3, 0, 0.005},
+     3, 0, 0.005, 0},
     /* 3% noise: the model predicts what it never saw within a few % */
     {"batch, 2 CPUs, 3% noise", &batch_truth, AT_KIND_BATCH, 2, 1000, 16, 2,
-     0.03, 0.05},
+     0.03, 0.05, 0},
     {"vector, 2 CPUs, 3% noise", &vector_truth, AT_KIND_VECTOR, 2, 10000000,
-     1, 3, 0.03, 0.05},
+     1, 3, 0.03, 0.05, 0},
+    /* a user's program: its own message and pipe costs, fitted */
+    {"program, 2 CPUs, exact", &program_truth, AT_KIND_BATCH, 2, 1000, 16, 2,
+     0, 0.005, 1},
+    {"program, 2 CPUs, 3% noise", &program_truth, AT_KIND_BATCH, 2, 1000, 16,
+     2, 0.03, 0.05, 1},
 };
 
 static void test_fit_recovers_model(void **state)
 {
     (void)state;
     at_sample s[2048];
+    make_program_truth();
     for (size_t c = 0; c < sizeof fit_cases / sizeof *fit_cases; c++) {
         const fit_case *fc = &fit_cases[c];
         uint64_t rng = 12345;
         size_t n = make_samples(fc->truth, fc->kind, fc->cpus, fc->size,
                                 fc->items, 0, fc->every, fc->noise, &rng, s);
         assert_true(n > 8 && n < sizeof s / sizeof *s);
-        fit_problem pb = {fc->kind,
-                          fc->cpus,
-                          &costs,
-                          fc->truth->ref_size,
-                          fc->truth->exponent,
-                          0};
+        fit_problem pb = {.kind = fc->kind,
+                          .cpus = fc->cpus,
+                          .costs = &costs,
+                          .ref_size = fc->truth->ref_size,
+                          .exponent = fc->truth->exponent,
+                          .fit_transfer = fc->transfer};
         at_model m;
         at_error err;
         assert_at_ok(fit_model(&pb, s, n, &m, &err), &err);
@@ -163,7 +181,12 @@ static void test_fit_grows_with_size(void **state)
                             0.02, &rng, s);
     n += make_samples(&batch_truth, AT_KIND_BATCH, 2, 1000, 16, 1, 2, 0.02,
                       &rng, s + n);
-    fit_problem pb = {AT_KIND_BATCH, 2, &costs, 1000, 2.5, 1};
+    fit_problem pb = {.kind = AT_KIND_BATCH,
+                      .cpus = 2,
+                      .costs = &costs,
+                      .ref_size = 1000,
+                      .exponent = 2.5,
+                      .fit_exponent = 1};
     at_model m;
     at_error err;
     assert_at_ok(fit_model(&pb, s, n, &m, &err), &err);
@@ -181,7 +204,11 @@ static void test_fit_error_is_median(void **state)
     double off[4] = {1.0, 1.1, 1.2, 1.5};
     at_config serial = AT_CONFIG_INIT(1, AT_MODE_PROCESS, 1, 1, 1,
                                       AT_TRANSPORT_SHM, AT_PIN_NONE);
-    fit_problem pb = {AT_KIND_BATCH, 2, &costs, 1000, 3, 0};
+    fit_problem pb = {.kind = AT_KIND_BATCH,
+                      .cpus = 2,
+                      .costs = &costs,
+                      .ref_size = 1000,
+                      .exponent = 3};
     for (int i = 0; i < 4; i++) {
         s[i] = (at_sample){.size = 1000, .items = i + 1, .config = serial};
         s[i].seconds = at_model_predict(&batch_truth, &costs, 2,
@@ -196,7 +223,11 @@ static void test_fit_error_is_median(void **state)
 static void test_fit_needs_samples(void **state)
 {
     (void)state;
-    fit_problem pb = {AT_KIND_BATCH, 2, &costs, 1000, 3, 0};
+    fit_problem pb = {.kind = AT_KIND_BATCH,
+                      .cpus = 2,
+                      .costs = &costs,
+                      .ref_size = 1000,
+                      .exponent = 3};
     at_model m = batch_truth;
     at_error err;
     assert_int_equal(fit_model(&pb, NULL, 0, &m, &err), AT_ERR_ARG);
