@@ -268,7 +268,7 @@ class Pool:
         out = self.empty(a.shape, dtype or a.dtype)
         if self._executor is None:
             for t, lo, hi in parts:
-                out[lo:hi] = _worker._call(func, a[lo:hi], "partition", t)
+                _worker.call_into(func, a[lo:hi], out[lo:hi], "partition", t)
             return out
         chunks = [parts[k:k + c] for k in range(0, p, c)]
         job = next(self._jobs)

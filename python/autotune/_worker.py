@@ -85,19 +85,41 @@ def run_vector(func, job, chunk, parts, src, dst):
                     for (t, _, _), piece in zip(parts, src)]
         a, out = _resolve(src, job), _resolve(dst, job)
         for t, lo, hi in parts:
-            out[lo:hi] = _call(func, a[lo:hi], "partition", t)
+            call_into(func, a[lo:hi], out[lo:hi], "partition", t)
         return None
     finally:
         _mark(-1)
+
+
+def call_into(func, x, out, what, i):
+    """out[...] = func(x). A numpy ufunc of one input and one output (exp,
+    sqrt, ...) writes into out itself: no temporary the size of the piece,
+    no copy of it, none of the page faults of either; for a job bound by
+    memory, as exp over a big vector is, that is most of its time."""
+    try:
+        if isinstance(func, np.ufunc) and func.nin == 1 and func.nout == 1:
+            try:
+                func(x, out=out)
+                return
+            except TypeError:  # out's dtype: assigned as below, cast
+                pass
+        out[...] = func(x)
+    except BaseException as e:
+        _note(e, what, i)
+        raise
 
 
 def _call(func, x, what, i):
     try:
         return func(x)
     except BaseException as e:
-        e.add_note(f"autotune: raised by {what} {i} in worker "
-                   f"{worker_index()}")
+        _note(e, what, i)
         raise
+
+
+def _note(e, what, i):
+    e.add_note(f"autotune: raised by {what} {i} in worker "
+               f"{worker_index()}")
 
 
 def _mark(chunk):

@@ -176,6 +176,45 @@ def test_partitions_are_calls_on_array_split_pieces(config, n):
     assert len({r[0] for r in runs}) == config.partitions
 
 
+@pytest.mark.parametrize("config", [
+    autotune.Config(2, "process", partitions=4, chunk_size=2),
+    autotune.Config(2, "process", partitions=4, transport="pipe"),
+    autotune.Config(2, "thread", partitions=4),
+    autotune.Config(1, partitions=3),
+], ids=cid)
+def test_a_ufunc_writes_into_the_output(config):
+    """np.exp (a ufunc of one input, one output) is called with out= on
+    the output's piece: the same values as numpy's own, no temporary. A
+    dtype it cannot cast into (float into int) is assigned, cast, as any
+    function's result is."""
+    data = np.linspace(-5, 5, 1001)
+    with autotune.Pool(config) as pool:
+        out = pool.map_vector(np.exp, data)
+        assert np.array_equal(out, np.exp(data))
+        rounded = pool.map_vector(np.sqrt, data * data, dtype=np.int64)
+        assert np.array_equal(rounded, np.abs(data).astype(np.int64))
+
+
+def test_a_ufunc_gets_out_not_a_copy(monkeypatch):
+    """In the caller (1 worker, and threads), the ufunc's out= is the
+    output's own memory: what it wrote there is what map_vector returns."""
+    seen = []
+
+    class Spy:
+        """Stands for np.exp, recording each out= it is given."""
+        nin = nout = 1
+
+        def __call__(self, x, out=None):
+            seen.append(out)
+            return np.exp(x, out=out)
+
+    monkeypatch.setattr(np, "ufunc", Spy)
+    with autotune.Pool(autotune.Config(2, "thread", partitions=4)) as pool:
+        out = pool.map_vector(Spy(), np.ones(100))
+    assert len(seen) == 4 and all(o is not None and o.base is not None
+                                  and np.shares_memory(o, out) for o in seen)
+
+
 @pytest.mark.parametrize("mode", ["thread", "process"])
 def test_mode_threads_or_processes(mode):
     with autotune.Pool(autotune.Config(2, mode)) as pool:
