@@ -367,6 +367,8 @@ static pthread_cond_t stop_done; /* on the monotonic clock: stop_init */
 static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
 static int stop_running;          /* a helper is ending the BLAS threads */
 static struct timespec stop_till; /* and is given until then */
+static pthread_t stop_thread;     /* the helper, */
+static int stop_unjoined;         /* not joined yet */
 
 static void stop_cond_init(void)
 {
@@ -384,6 +386,7 @@ static void stop_reset_in_child(void)
     pthread_mutex_init(&stop_mu, NULL);
     stop_cond_init();
     stop_running = 0;
+    stop_unjoined = 0;
 }
 
 static void stop_init(void)
@@ -403,23 +406,34 @@ static void *stop_helper(void *unused)
     return NULL;
 }
 
-/* With stop_mu held: starts the helper, detached, on a small stack
- * (memory may be what is short) unless that cannot hold the process's
- * thread-local storage (EINVAL), then on the default. 0 or an errno. */
+/* With stop_mu held: starts the helper on a small stack (memory may be
+ * what is short) unless that cannot hold the process's thread-local
+ * storage (EINVAL), then on the default. 0 or an errno. */
 static int start_stop_helper(void)
 {
     pthread_attr_t a;
-    pthread_t t;
     pthread_attr_init(&a);
-    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&a, STOP_STACK);
-    int rc = pthread_create(&t, &a, stop_helper, NULL);
+    int rc = pthread_create(&stop_thread, &a, stop_helper, NULL);
     pthread_attr_destroy(&a);
-    if (rc == EINVAL &&
-        (rc = pthread_create(&t, NULL, stop_helper, NULL)) == 0)
-        pthread_detach(t);
-    stop_running = rc == 0;
+    if (rc == EINVAL)
+        rc = pthread_create(&stop_thread, NULL, stop_helper, NULL);
+    stop_running = stop_unjoined = rc == 0;
     return rc;
+}
+
+/* With stop_mu held: a helper that is done is joined before any fork. A
+ * thread that has signalled but is still exiting may hold a lock of the
+ * allocator (AddressSanitizer's, which has no fork handler, freeing the
+ * thread's memory): a child forked then waits on that lock for ever, its
+ * parent on the child. One that ran out of time stays unjoined until it
+ * is done (no fork is tried meanwhile). */
+static void join_stop_helper(void)
+{
+    if (!stop_running && stop_unjoined) {
+        pthread_join(stop_thread, NULL);
+        stop_unjoined = 0;
+    }
 }
 
 /* AT_OK once no BLAS thread runs, so that fork() cannot wait on one. A
@@ -430,6 +444,7 @@ static at_status stop_blas_threads(at_error *err)
     int rc = 0;
     pthread_once(&stop_once, stop_init);
     pthread_mutex_lock(&stop_mu);
+    join_stop_helper(); /* one that ran out of time and has since ended */
     if (!stop_running) {
         clock_gettime(CLOCK_MONOTONIC, &stop_till);
         stop_till.tv_sec += BLAS_STOP_SECONDS;
@@ -438,6 +453,7 @@ static at_status stop_blas_threads(at_error *err)
     while (stop_running && rc == 0)
         rc = pthread_cond_timedwait(&stop_done, &stop_mu, &stop_till);
     int stuck = stop_running;
+    join_stop_helper();
     pthread_mutex_unlock(&stop_mu);
     if (stuck)
         return at__fail(err, AT_ERR_SYSTEM,
