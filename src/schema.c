@@ -8,7 +8,9 @@
 #include "schema.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,6 +384,34 @@ int at__parse_integer(const char *text, long *value)
     return 0;
 }
 
+/* The "C" locale, for numbers: strtod and printf read and write the
+ * decimal point of the calling thread's locale, which in a process that
+ * called setlocale(LC_ALL, "") for, say, de_DE is a comma: a profile
+ * would be written "0,5" and "0.5" read as 0. Made once; (locale_t)0 if
+ * it cannot be (no memory), and then the thread's own is used. */
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void make_c_locale(void)
+{
+    c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+/* Switches the calling thread to the "C" numbers; returns what to give
+ * back to uselocale() after (thread-local, so other threads and the
+ * caller's own locale are untouched). */
+static locale_t numbers_begin(void)
+{
+    pthread_once(&c_locale_once, make_c_locale);
+    return c_locale ? uselocale(c_locale) : (locale_t)0;
+}
+
+static void numbers_end(locale_t previous)
+{
+    if (previous)
+        uselocale(previous);
+}
+
 int at__parse_real(const char *text, double *value)
 {
     size_t n = integer_part(text);
@@ -390,7 +420,9 @@ int at__parse_real(const char *text, double *value)
         return -1;
     /* strtod sets ERANGE for an underflow too, whose result (0 or a
      * subnormal) is the value written; only an overflow is refused */
+    locale_t previous = numbers_begin();
     double v = strtod(text, NULL);
+    numbers_end(previous);
     if (isinf(v))
         return -1;
     *value = v;
@@ -400,9 +432,11 @@ int at__parse_real(const char *text, double *value)
 void at__format_real(double value, char *buf, size_t size)
 {
     double back;
+    locale_t previous = numbers_begin();
     for (int precision = 6; precision <= 17; precision++) {
         snprintf(buf, size, "%.*g", precision, value);
         if (at__parse_real(buf, &back) == 0 && back == value)
-            return;
+            break;
     }
+    numbers_end(previous);
 }

@@ -21,6 +21,7 @@
 #include "schema.h"
 
 #include <float.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -482,6 +483,68 @@ static void test_unknown_spread_round_trips(void **state)
     at_profile_free(back);
 }
 
+/* ----------------------------------------------------- the locale */
+
+/* A locale whose decimal point is a comma, for LC_NUMERIC: de_DE if the
+ * system has it, else built into `dir` with localedef (Debian's package
+ * locales, which build-aux/install-deps installs) and found through
+ * LOCPATH. 0 when neither works. */
+static int comma_locale(char *dir)
+{
+    char cmd[256];
+    if (setlocale(LC_NUMERIC, "de_DE.UTF-8"))
+        return 1;
+    if (!mkdtemp(dir))
+        return 0;
+    snprintf(cmd, sizeof cmd,
+             "localedef -c -i de_DE -f UTF-8 %s/de_DE.UTF-8 >/dev/null 2>&1",
+             dir);
+    if (system(cmd) == -1)
+        return 0;
+    setenv("LOCPATH", dir, 1);
+    return setlocale(LC_NUMERIC, "de_DE.UTF-8") != NULL;
+}
+
+/* A program that called setlocale(LC_ALL, "") in, say, Germany still
+ * writes "0.5" and reads "0.5" as a half: the rule is the format's, not
+ * the caller's locale's (which stays the caller's). */
+static void test_numbers_ignore_the_locale(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/at-locale-XXXXXX", buf[40], cmd[64];
+    at_profile *p = unknown_spreads(), *back = NULL;
+    char *plain = NULL, *comma = NULL;
+    at_error err;
+    double v = 0;
+    assert_at_ok(at_profile_to_string(p, &plain, &err), &err);
+    if (!comma_locale(dir))
+        fail_msg("no de_DE locale, and localedef could not make one "
+                 "(Debian package: locales)");
+    snprintf(buf, sizeof buf, "%.1f", 0.5);
+    assert_string_equal(buf, "0,5"); /* the premise: printf's is a comma */
+    at__format_real(0.5, buf, sizeof buf);
+    assert_string_equal(buf, "0.5");
+    assert_int_equal(at__parse_real("0.25", &v), 0);
+    assert_true(v == 0.25);
+    assert_at_ok(at_profile_to_string(p, &comma, &err), &err);
+    assert_string_equal(comma, plain);
+    assert_at_ok(
+        at_profile_load_string(plain, strlen(plain), NULL, &back, &err),
+        &err);
+    assert_true(at_profile_equal(p, back));
+    snprintf(buf, sizeof buf, "%.1f", 0.5);
+    assert_string_equal(buf, "0,5"); /* and the caller's is still its own */
+    setlocale(LC_NUMERIC, "C");
+    unsetenv("LOCPATH");
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (strchr(dir, 'X') == NULL && system(cmd) != 0)
+        print_message("could not remove %s\n", dir);
+    free(plain);
+    free(comma);
+    at_profile_free(p);
+    at_profile_free(back);
+}
+
 /* ----------------------------------------------------------- nesting */
 
 /* How deep the format nests: each object a mapping, each list or map of
@@ -523,6 +586,7 @@ int main(void)
         cmocka_unit_test(test_format_round_trips),
         cmocka_unit_test(test_unknown_equal_only_where_allowed),
         cmocka_unit_test(test_unknown_spread_round_trips),
+        cmocka_unit_test(test_numbers_ignore_the_locale),
         cmocka_unit_test(test_nesting_limit),
     };
     return cmocka_run_group_tests_name("schema", tests, NULL, NULL);
