@@ -49,6 +49,11 @@ rows=$(sed -n '/^  held out /,/^profile:/p' "$tmp/out" | grep -c '%$')
 ok_if "AUTOTUNE_VERBOSE shows the model's check, one row per held-out sample" \
     sh -c "[ -n '$held' ] && [ '$held' -gt 0 ] && [ '$rows' = '$held' ]"
 
+"$AUTOTUNE" --workload gemm --size 48 --items 8 --budget 0.5 \
+    --output "$tmp/short.yaml" >"$tmp/out" 2>"$tmp/err"
+ok_if "a run over its budget says so, and why" \
+    grep -qx 'over the 0.5 s budget: the design and three rounds of each finalist run whatever the budget (it bounds the rest)' "$tmp/out"
+
 p="$tmp/grid.yaml"
 "$AUTOTUNE" --workload exp --size 20000 --strategy grid --budget 30 \
     --output "$p" >"$tmp/out" 2>"$tmp/err"

@@ -829,6 +829,10 @@ static void print_report(const tune_run *r, int saved)
     print_failures(&r->log, r->w->kind);
     print_model(&r->fit);
     print_timing(r);
+    if (took > r->a.budget) /* said, not left to be guessed at */
+        printf("over the %g s budget: the design and three rounds of each "
+               "finalist run whatever the budget (it bounds the rest)\n",
+               r->a.budget);
     if (saved == 0)
         printf("profile: %s (%.0f s)\n", r->path, took);
     else
