@@ -700,7 +700,8 @@ static int tame(const job *j)
           within(m->contention, 0, 100) && within(m->oversub, 0, 100) &&
           within(m->thread_factor, 0.01, 100) &&
           within(m->unpinned_spread, 0, 1) && within(m->dispatch_s, 0, 10) &&
-          within(m->message_s, 0, 10) && within(m->copy_s, 0, 10)))
+          within(m->message_s, 0, 10) && within(m->copy_s, 0, 10) &&
+          within(m->start_s, 0, 10)))
         return 0;
     for (int mode = 0; j->costs && mode < N_MODES; mode++)
         if (!within(j->tc[mode]->latency_us, 0, DBL_MAX) ||

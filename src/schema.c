@@ -412,7 +412,9 @@ static void numbers_end(locale_t previous)
         uselocale(previous);
 }
 
-int at__parse_real(const char *text, double *value)
+/* at__parse_real in the thread's locale as it stands (its callers set
+ * the "C" one). */
+static int parse_real(const char *text, double *value)
 {
     size_t n = integer_part(text);
     size_t tail = n ? real_tail(text + n) : (size_t)-1;
@@ -420,13 +422,19 @@ int at__parse_real(const char *text, double *value)
         return -1;
     /* strtod sets ERANGE for an underflow too, whose result (0 or a
      * subnormal) is the value written; only an overflow is refused */
-    locale_t previous = numbers_begin();
     double v = strtod(text, NULL);
-    numbers_end(previous);
     if (isinf(v))
         return -1;
     *value = v;
     return 0;
+}
+
+int at__parse_real(const char *text, double *value)
+{
+    locale_t previous = numbers_begin();
+    int rc = parse_real(text, value);
+    numbers_end(previous);
+    return rc;
 }
 
 void at__format_real(double value, char *buf, size_t size)
@@ -435,7 +443,7 @@ void at__format_real(double value, char *buf, size_t size)
     locale_t previous = numbers_begin();
     for (int precision = 6; precision <= 17; precision++) {
         snprintf(buf, size, "%.*g", precision, value);
-        if (at__parse_real(buf, &back) == 0 && back == value)
+        if (parse_real(buf, &back) == 0 && back == value)
             break;
     }
     numbers_end(previous);

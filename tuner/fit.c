@@ -125,10 +125,9 @@ static void to_model(const fit_problem *pb, const int *idx, size_t p,
                      const gsl_vector *x, at_model *m)
 {
     set_clamped(m, "ref_size", pb->ref_size);
-    set_clamped(m, "exponent", pb->exponent);
-    set_clamped(m, "message_s", 0);
-    set_clamped(m, "copy_s", 0);
-    set_clamped(m, "start_s", 0);
+    for (int j = 0; j < N_PARAMS; j++)
+        if (!varies(pb, j))
+            set_clamped(m, param_name[j], j == P_EXPONENT ? pb->exponent : 0);
     for (size_t k = 0; k < p; k++)
         set_clamped(m, param_name[idx[k]],
                     from_coordinate(idx[k], gsl_vector_get(x, k)));

@@ -792,6 +792,23 @@ static int transfer_configs(const search *s, at_config *out)
     return n;
 }
 
+/* Appends to list[0..nd) the n configurations of `more`, but, when the
+ * list runs on the same job (a design on the full job: a vector's, or a
+ * batch of few items), not those it has; how many it appended. */
+static int add_new(at_config *list, int nd, const at_config *more, int n,
+                   int same_job)
+{
+    int added = 0;
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int j = 0; same_job && j < nd && !seen; j++)
+            seen = same_config(&list[j], &more[i]);
+        if (!seen)
+            list[nd + added++] = more[i];
+    }
+    return added;
+}
+
 /* The fastest of the design's points on the full job (a user's
  * program's) is a measured answer, not a prediction: it joins the leads,
  * first when it beat the first lead's predicted time. The leads' count. */
@@ -834,8 +851,9 @@ static at_status model_strategy(search *s, const job_data *full,
         dd = &reduced;
     }
     at_config design[16];
-    int nd = design_configs(s, design),
-        nt = transfer_configs(s, design + nd); /* on the full job */
+    at_config transfer[4]; /* on the full job, unless the design has it */
+    int nd = design_configs(s, design), nf = transfer_configs(s, transfer),
+        nt = add_new(design, nd, transfer, nf, dd == full);
     s->prog->steps = nd + nt;
     at_status st = AT_OK;
     /* A cheap design is measured in interleaved rounds too, as long as
@@ -873,7 +891,7 @@ static at_status model_strategy(search *s, const job_data *full,
     at_config lead[MAX_CANDIDATES];
     for (int i = 0; i < n; i++)
         lead[i] = none[i].config;
-    n = lead_measured(s, design + nd, nt, none, lead, n);
+    n = lead_measured(s, transfer, nf, none, lead, n);
     return finals(s, full, lead, n, r);
 }
 
