@@ -440,6 +440,12 @@ const at_model *at_workload_profile_model(const at_workload_profile *wp);
 size_t at_workload_profile_entry_count(const at_workload_profile *wp);
 const at_entry *at_workload_profile_entry_at(const at_workload_profile *wp,
                                              size_t index);
+/* The items the baselines of entry `index` ran on, when the tuner measured
+ * them on fewer items than the entry's and scaled them to its job (see
+ * data/profile-format.md, `baseline_items`); 0 when they ran on the
+ * entry's own job, and for an index out of range. Since 0.4.0. */
+long at_workload_profile_entry_baseline_items(const at_workload_profile *wp,
+                                              size_t index);
 size_t at_workload_profile_sample_count(const at_workload_profile *wp);
 const at_sample *at_workload_profile_sample_at(const at_workload_profile *wp,
                                                size_t index);
@@ -461,6 +467,14 @@ at_status at_profile_set_costs(at_profile *profile, const char *fingerprint,
 at_status at_profile_set_entry(at_profile *profile, const char *fingerprint,
                                const char *workload, const at_entry *entry,
                                at_error *err);
+/* The same, for an entry whose baselines ran on `baseline_items` items,
+ * 1 to the entry's items - 1, and were scaled to its job; 0: they ran on
+ * its job (at_profile_set_entry). Since 0.4.0. */
+at_status at_profile_set_entry_scaled(at_profile *profile,
+                                      const char *fingerprint,
+                                      const char *workload,
+                                      const at_entry *entry,
+                                      long baseline_items, at_error *err);
 at_status at_profile_set_model(at_profile *profile, const char *fingerprint,
                                const char *workload, const at_model *model,
                                at_error *err);

@@ -121,13 +121,22 @@ struct at_model {
     char fitted[32];          /* UTC time of the fit */
 };
 
+/* An entry as the profile holds it: the public struct, and what was added
+ * after it froze (a public struct cannot grow without a new soname). The
+ * public part comes first, so a pointer to one is a pointer to the other. */
+typedef struct at__entry {
+    at_entry pub;
+    long baseline_items; /* the items its baselines ran on, when fewer
+                            than pub.items (scaled to them); else 0 */
+} at__entry;
+
 struct at_workload_profile {
     char name[AT_WORKLOAD_NAME_MAX + 1];
     at_workload_kind kind; /* -1 while a version 1 file is read */
     int has_model;
     at_model model;
     size_t n_entries;
-    at_entry *entries; /* sorted by (size, items) */
+    at__entry *entries; /* sorted by (size, items) */
     size_t n_samples;
     at_sample *samples;
 };

@@ -116,7 +116,13 @@ size_t at_workload_profile_entry_count(const at_workload_profile *wp)
 const at_entry *at_workload_profile_entry_at(const at_workload_profile *wp,
                                              size_t i)
 {
-    return wp && i < wp->n_entries ? &wp->entries[i] : NULL;
+    return wp && i < wp->n_entries ? &wp->entries[i].pub : NULL;
+}
+
+long at_workload_profile_entry_baseline_items(const at_workload_profile *wp,
+                                              size_t i)
+{
+    return wp && i < wp->n_entries ? wp->entries[i].baseline_items : 0;
 }
 
 size_t at_workload_profile_sample_count(const at_workload_profile *wp)
@@ -156,7 +162,7 @@ at_workload_profile *at__workload_get(at_machine_profile *mp,
 
 int at__entry_cmp(const void *a, const void *b)
 {
-    const at_entry *x = a, *y = b;
+    const at_entry *x = a, *y = b; /* or at__entry: it begins with one */
     if (x->size != y->size)
         return x->size < y->size ? -1 : 1;
     if (x->items != y->items)
@@ -276,15 +282,46 @@ static size_t entry_index(const at_workload_profile *wp, const at_entry *e)
 }
 
 /* What an entry must be to join a profile (set or merged in). */
-static at_status entry_check(const at_entry *e, at_error *err)
+static at_status entry_check(const at__entry *x, at_error *err)
 {
+    const at_entry *e = &x->pub;
     at_status s = at_config_check(&e->best, err);
     if (s == AT_OK &&
         (e->size < 1 || e->items < 1 || !at__timestamp_valid(e->measured)))
         s = at__fail(err, AT_ERR_ARG,
                      "entry needs size >= 1, items >= 1 and a UTC "
                      "time stamp");
+    if (s == AT_OK && x->baseline_items != 0 &&
+        (x->baseline_items < 1 || x->baseline_items >= e->items))
+        s = at__fail(err, AT_ERR_ARG,
+                     "baseline_items %ld: expected 1 to %ld, below the "
+                     "entry's items",
+                     x->baseline_items, e->items - 1);
     return s;
+}
+
+/* at_profile_set_entry_scaled, its arguments checked. */
+static at_status set_entry(at_profile *p, const char *fingerprint,
+                           const char *workload, const at_entry *e,
+                           long baseline_items, at_error *err)
+{
+    at__entry x = {*e, baseline_items};
+    at_workload_profile *wp;
+    at_status s = entry_check(&x, err);
+    if (s == AT_OK)
+        s = workload_for(p, fingerprint, workload, &wp, err);
+    if (s != AT_OK)
+        return s;
+    /* inserted in its place: a sort per call made n calls n^2 log n */
+    size_t at = entry_index(wp, e);
+    if (at == wp->n_entries || at__entry_cmp(&wp->entries[at], e) != 0) {
+        if (!append((void **)&wp->entries, &wp->n_entries, sizeof x))
+            return at__fail(err, AT_ERR_NOMEM, "out of memory");
+        memmove(&wp->entries[at + 1], &wp->entries[at],
+                (wp->n_entries - 1 - at) * sizeof x);
+    }
+    wp->entries[at] = x;
+    return AT_OK;
 }
 
 at_status at_profile_set_entry(at_profile *p, const char *fingerprint,
@@ -295,22 +332,18 @@ at_status at_profile_set_entry(at_profile *p, const char *fingerprint,
     AT_REQUIRE(fingerprint, err);
     AT_REQUIRE(workload, err);
     AT_REQUIRE(e, err);
-    at_workload_profile *wp;
-    at_status s = entry_check(e, err);
-    if (s == AT_OK)
-        s = workload_for(p, fingerprint, workload, &wp, err);
-    if (s != AT_OK)
-        return s;
-    /* inserted in its place: a sort per call made n calls n^2 log n */
-    size_t at = entry_index(wp, e);
-    if (at == wp->n_entries || at__entry_cmp(&wp->entries[at], e) != 0) {
-        if (!append((void **)&wp->entries, &wp->n_entries, sizeof *e))
-            return at__fail(err, AT_ERR_NOMEM, "out of memory");
-        memmove(&wp->entries[at + 1], &wp->entries[at],
-                (wp->n_entries - 1 - at) * sizeof *e);
-    }
-    wp->entries[at] = *e;
-    return AT_OK;
+    return set_entry(p, fingerprint, workload, e, 0, err);
+}
+
+at_status at_profile_set_entry_scaled(at_profile *p, const char *fingerprint,
+                                      const char *workload, const at_entry *e,
+                                      long baseline_items, at_error *err)
+{
+    AT_REQUIRE(p, err);
+    AT_REQUIRE(fingerprint, err);
+    AT_REQUIRE(workload, err);
+    AT_REQUIRE(e, err);
+    return set_entry(p, fingerprint, workload, e, baseline_items, err);
 }
 
 at_status at_profile_set_model(at_profile *p, const char *fingerprint,
@@ -433,12 +466,12 @@ at_status at__profile_copy(const at_profile *src, at_profile **out,
 /* Entry e of `from` joins the merged out[0..*k): as a new key, or in
  * place of the last one, of its key, when it is as new or newer (a tie
  * goes to `from`). */
-static at_status take_entry(at_entry *out, size_t *k, const at_entry *e,
+static at_status take_entry(at__entry *out, size_t *k, const at__entry *e,
                             at_error *err)
 {
-    at_entry *same =
+    at__entry *same =
         *k > 0 && at__entry_cmp(&out[*k - 1], e) == 0 ? &out[*k - 1] : NULL;
-    if (same && strcmp(e->measured, same->measured) < 0)
+    if (same && strcmp(e->pub.measured, same->pub.measured) < 0)
         return AT_OK;
     at_status s = entry_check(e, err);
     if (s == AT_OK)
@@ -455,7 +488,7 @@ static at_status merge_entries(at_workload_profile *wp,
     size_t n = wp->n_entries, m = sw->n_entries, i = 0, j = 0, k = 0;
     if (m == 0)
         return AT_OK;
-    at_entry *out = malloc((n + m) * sizeof *out);
+    at__entry *out = malloc((n + m) * sizeof *out);
     if (!out)
         return at__fail(err, AT_ERR_NOMEM, "out of memory");
     at_status s = AT_OK;

@@ -439,8 +439,9 @@ static at_status copy_workload(at_profile *into, const char *fp,
     if (s == AT_OK && model)
         s = at_profile_set_model(into, fp, name, model, err);
     for (size_t i = 0; s == AT_OK && i < entries; i++)
-        s = at_profile_set_entry(into, fp, name,
-                                 at_workload_profile_entry_at(wp, i), err);
+        s = at_profile_set_entry_scaled(
+            into, fp, name, at_workload_profile_entry_at(wp, i),
+            at_workload_profile_entry_baseline_items(wp, i), err);
     for (size_t i = 0; s == AT_OK && i < samples; i++)
         s = at_profile_add_sample(into, fp, name,
                                   at_workload_profile_sample_at(wp, i), err);

@@ -639,9 +639,9 @@ static void set_absent(const at__object *o, void *base)
     for (size_t i = 0; i < o->n_fields; i++) {
         const at__field *f = &o->fields[i];
         if (f->flags & AT_F_ABSENT_BELOW_MIN)
-            *(double *)at__field_at(base, f) = f->min - 1;
+            at__field_set_number(base, f, f->min - 1);
         else if (f->flags & AT_F_ABSENT_AT_MIN)
-            *(double *)at__field_at(base, f) = f->min;
+            at__field_set_number(base, f, f->min);
         else if (f->type == AT_F_ENUM && !(f->flags & AT_F_REQUIRED))
             *(int *)at__field_at(base, f) = -1; /* "absent", for a check */
         else if (f->type == AT_F_OBJECT && f->count_offset == AT_F_NO_FLAG)
@@ -866,6 +866,21 @@ static at_status check_fits_job(ctx *c, const node *n, const char *what,
     return AT_OK;
 }
 
+/* An entry's best fits its job, and its baselines ran on fewer items
+ * than it has, if they did not run on its job. */
+static at_status check_entry(ctx *c, const node *n, const at__entry *e)
+{
+    at_status s =
+        check_fits_job(c, n, "entry", "best", e->pub.items, &e->pub.best);
+    if (s == AT_OK && e->baseline_items >= e->pub.items)
+        return fail_node(c, value_of(c, n, "baseline_items"),
+                         "baseline_items",
+                         "'baseline_items' %ld must be below the entry's "
+                         "items (%ld)",
+                         e->baseline_items, e->pub.items);
+    return s;
+}
+
 /* A workload's kind: its own, or in a version 1 file its name's. */
 static at_status check_kind(ctx *c, const node *n, at_workload_profile *wp)
 {
@@ -886,8 +901,7 @@ static at_status check_jobs(ctx *c, const node *n,
     c->kind = wp->kind;
     c->workload = wp->name;
     for (size_t i = 0; s == AT_OK && i < wp->n_entries; i++)
-        s = check_fits_job(c, kid(c, entries, i), "entry", "best",
-                           wp->entries[i].items, &wp->entries[i].best);
+        s = check_entry(c, kid(c, entries, i), &wp->entries[i]);
     for (size_t i = 0; s == AT_OK && i < wp->n_samples; i++)
         s = check_fits_job(c, kid(c, samples, i), "sample", "config",
                            wp->samples[i].items, &wp->samples[i].config);
@@ -910,7 +924,8 @@ static at_status check_unique_jobs(ctx *c, const node *n,
         return fail_node(c, kid(c, value_of(c, n, "entries"), (size_t)e), "",
                          "duplicate entry for size %ld, items %ld in "
                          "workload '%s'",
-                         wp->entries[e].size, wp->entries[e].items, wp->name);
+                         wp->entries[e].pub.size, wp->entries[e].pub.items,
+                         wp->name);
     if ((size_t)s < wp->n_samples)
         return fail_node(c, kid(c, value_of(c, n, "samples"), (size_t)s), "",
                          "duplicate sample for size %ld, items %ld and the "

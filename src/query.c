@@ -70,15 +70,15 @@ static const at_entry *exact_entry(const at_workload_profile *wp, long size,
     size_t lo = 0, hi = wp->n_entries;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        const at_entry *e = &wp->entries[mid];
+        const at_entry *e = &wp->entries[mid].pub;
         if (e->size < size || (e->size == size && e->items < items))
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo < wp->n_entries && wp->entries[lo].size == size &&
-        wp->entries[lo].items == items)
-        return &wp->entries[lo];
+    if (lo < wp->n_entries && wp->entries[lo].pub.size == size &&
+        wp->entries[lo].pub.items == items)
+        return &wp->entries[lo].pub;
     return NULL;
 }
 
@@ -89,7 +89,7 @@ static const at_entry *nearest_entry(const at_workload_profile *wp, long size,
     const at_entry *best = NULL;
     double best_d = HUGE_VAL;
     for (size_t i = 0; i < wp->n_entries; i++) {
-        const at_entry *e = &wp->entries[i];
+        const at_entry *e = &wp->entries[i].pub;
         double d = fabs(log((double)size / e->size)) +
                    0.25 * fabs(log((double)items / e->items));
         if (d < best_d) {

@@ -84,17 +84,23 @@ static const at__object baselines_schema = {"baselines",
 
 /* A spread is unknown (NAN, null) when too few rounds were measured to
  * tell: 0 would claim a perfectly repeatable time. */
-#define SPREAD(st)                                                           \
-    DBL("spread", st, spread, 0, HUGE_VAL, AT_F_REQUIRED | AT_F_UNKNOWN_OK)
+#define SPREAD(st, m)                                                        \
+    DBL("spread", st, m, 0, HUGE_VAL, AT_F_REQUIRED | AT_F_UNKNOWN_OK)
 
+/* baseline_items: the baselines ran on fewer items than the entry's and
+ * were scaled to them; absent (0 in memory) when they ran on its job. */
 static const at__field entry_fields[] = {
-    LONG("size", at_entry, size, 1, BIG, AT_F_REQUIRED),
-    LONG("items", at_entry, items, 1, BIG, AT_F_REQUIRED),
-    DBL("seconds", at_entry, seconds, 0, HUGE_VAL, AT_F_REQUIRED),
-    SPREAD(at_entry),
-    TIME("measured", at_entry, measured, AT_F_REQUIRED),
-    OBJ("best", at_entry, best, best_schema, AT_F_NO_FLAG, AT_F_REQUIRED),
-    OBJ("baselines", at_entry, baselines, baselines_schema, AT_F_NO_FLAG, 0),
+    LONG("size", at__entry, pub.size, 1, BIG, AT_F_REQUIRED),
+    LONG("items", at__entry, pub.items, 1, BIG, AT_F_REQUIRED),
+    DBL("seconds", at__entry, pub.seconds, 0, HUGE_VAL, AT_F_REQUIRED),
+    SPREAD(at__entry, pub.spread),
+    TIME("measured", at__entry, pub.measured, AT_F_REQUIRED),
+    OBJ("best", at__entry, pub.best, best_schema, AT_F_NO_FLAG,
+        AT_F_REQUIRED),
+    OBJ("baselines", at__entry, pub.baselines, baselines_schema, AT_F_NO_FLAG,
+        0),
+    LONG("baseline_items", at__entry, baseline_items, 1, BIG,
+         AT_F_ABSENT_BELOW_MIN),
 };
 const at__object at__entry_schema = {"entry", ROWS(entry_fields), 1};
 
@@ -102,7 +108,7 @@ static const at__field sample_fields[] = {
     LONG("size", at_sample, size, 1, BIG, AT_F_REQUIRED),
     LONG("items", at_sample, items, 1, BIG, AT_F_REQUIRED),
     DBL("seconds", at_sample, seconds, 0, HUGE_VAL, AT_F_REQUIRED),
-    SPREAD(at_sample),
+    SPREAD(at_sample, spread),
     OBJ("config", at_sample, config, config_schema, AT_F_NO_FLAG,
         AT_F_REQUIRED),
 };
@@ -149,7 +155,7 @@ static const at__field workload_fields[] = {
      .count_offset = AT_F_NO_FLAG},
     OBJ("model", at_workload_profile, model, at__model_schema,
         offsetof(at_workload_profile, has_model), 0),
-    LIST("entries", at_workload_profile, entries, n_entries, at_entry,
+    LIST("entries", at_workload_profile, entries, n_entries, at__entry,
          at__entry_schema, 0),
     LIST("samples", at_workload_profile, samples, n_samples, at_sample,
          at__sample_schema, 0),
@@ -245,6 +251,17 @@ static int object_any_present(const at__object *o, const void *base)
         if (at__field_present(base, &o->fields[i]))
             return 1;
     return 0;
+}
+
+void at__field_set_number(void *base, const at__field *f, double v)
+{
+    void *dst = at__field_at(base, f);
+    if (f->type == AT_F_INT)
+        *(int *)dst = (int)v;
+    else if (f->type == AT_F_LONG)
+        *(long *)dst = (long)v;
+    else
+        *(double *)dst = v;
 }
 
 static double number_of(const void *base, const at__field *f)

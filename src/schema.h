@@ -37,7 +37,7 @@ typedef enum at__ftype {
  * stores min - 1 for a missing key, and it is never written.
  * AT_F_UNKNOWN_OK (DOUBLE only): the value may be unknown, NAN in memory
  * and YAML null (`null` or `~`) in the file; two unknowns are equal.
- * AT_F_ABSENT_AT_MIN (DOUBLE only): a number at its minimum is its
+ * AT_F_ABSENT_AT_MIN: a number at its minimum is its
  * default: the loader stores min for a missing key, and min is never
  * written, so a file that does not need a key added later (a model
  * parameter) stays readable by the libraries that came before it. */
@@ -95,6 +95,8 @@ static inline void *at__field_at(const void *base, const at__field *f)
  * with their flag set (or, without a flag, any field present), lists and
  * maps non-empty. Required fields are always present. */
 int at__field_present(const void *base, const at__field *f);
+/* Stores v in number field f (INT, LONG or DOUBLE) of the object at base. */
+void at__field_set_number(void *base, const at__field *f, double v);
 
 /* Whether two objects of schema `o` hold the same data. */
 int at__object_equal(const at__object *o, const void *a, const void *b);

@@ -702,10 +702,13 @@ static at_status write_type(campaign *c, const tune_outcome *o,
         mp ? at_machine_profile_workload(mp, o->w->name) : NULL;
     for (int i = 0; s == AT_OK && wp && i < o->n_sizes; i++) {
         const at_entry *old = NULL;
+        long scaled = 0; /* its baselines' items, kept with them */
         for (size_t e = 0; e < at_workload_profile_entry_count(wp); e++) {
             const at_entry *x = at_workload_profile_entry_at(wp, e);
-            if (x->size == o->sizes[i] && x->items == o->items)
+            if (x->size == o->sizes[i] && x->items == o->items) {
                 old = x;
+                scaled = at_workload_profile_entry_baseline_items(wp, e);
+            }
         }
         if (!old || p[i].best < 0)
             continue;
@@ -714,7 +717,8 @@ static at_status write_type(campaign *c, const tune_outcome *o,
         e.seconds = p[i].seconds;
         e.spread = p[i].spread;
         tuner_utc_now(e.measured, sizeof e.measured);
-        s = at_profile_set_entry(prof, fp, o->w->name, &e, err);
+        s = at_profile_set_entry_scaled(prof, fp, o->w->name, &e, scaled,
+                                        err);
     }
     char path[4096];
     spool_path(c, c->rank, 1, path);

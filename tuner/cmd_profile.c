@@ -66,18 +66,21 @@ int cmd_validate(int argc, char **argv)
     return failed || rc;
 }
 
-/* Speedup of the best over a baseline, as "1.23x", or "-" if unmeasured. */
-static const char *ratio(double baseline, double best, char *buf, size_t n)
+/* Speedup of the best over a baseline, as "1.23x", or "-" if unmeasured;
+ * "1.23x*" when the baseline was scaled from fewer items. */
+static const char *ratio(double baseline, double best, int scaled, char *buf,
+                         size_t n)
 {
     if (baseline < 0 || best <= 0)
         return "-";
-    snprintf(buf, n, "%.2fx", baseline / best);
+    snprintf(buf, n, "%.2fx%s", baseline / best, scaled ? "*" : "");
     return buf;
 }
 
 static void show_workload(const at_workload_profile *w)
 {
     char a[16], b[16], spread[16];
+    int any_scaled = 0;
     const char *name = at_workload_profile_name(w);
     const at_model *model = at_workload_profile_model(w);
     double error = 0;
@@ -87,16 +90,23 @@ static void show_workload(const at_workload_profile *w)
     for (size_t i = 0; i < at_workload_profile_entry_count(w); i++) {
         const at_entry *e = at_workload_profile_entry_at(w, i);
         const at_config *c = &e->best;
-        printf("  %-5s %8ld %6ld %10.4g %6s %7d %-7s %7d %5d %5d %-5s "
-               "%-5s %9s %9s\n",
-               name, e->size, e->items, e->seconds,
-               describe_spread(e->spread, spread, sizeof spread), c->workers,
-               at_mode_name(c->mode), c->blas_threads, c->chunk_size,
-               c->partitions, at_transport_name(c->transport),
-               at_pin_name(c->pin),
-               ratio(e->baselines.serial_default, e->seconds, a, sizeof a),
-               ratio(e->baselines.naive_pool, e->seconds, b, sizeof b));
+        int scaled = at_workload_profile_entry_baseline_items(w, i) > 0;
+        any_scaled |= scaled;
+        printf(
+            "  %-5s %8ld %6ld %10.4g %6s %7d %-7s %7d %5d %5d %-5s "
+            "%-5s %9s %9s\n",
+            name, e->size, e->items, e->seconds,
+            describe_spread(e->spread, spread, sizeof spread), c->workers,
+            at_mode_name(c->mode), c->blas_threads, c->chunk_size,
+            c->partitions, at_transport_name(c->transport),
+            at_pin_name(c->pin),
+            ratio(e->baselines.serial_default, e->seconds, scaled, a,
+                  sizeof a),
+            ratio(e->baselines.naive_pool, e->seconds, scaled, b, sizeof b));
     }
+    if (any_scaled)
+        printf("  * baselines measured on fewer items and scaled "
+               "(baseline_items)\n");
 }
 
 static void show_machine(const at_machine_profile *mp)

@@ -240,8 +240,12 @@ static json_object *measured_or_null(double seconds)
     return seconds < 0 ? NULL : out_real(seconds);
 }
 
-static json_object *entry_tree(const at_entry *e)
+/* Entry i of w; baseline_items is the items its baselines ran on (its
+ * own unless they were scaled from fewer). */
+static json_object *entry_tree(const at_workload_profile *w, size_t i)
 {
+    const at_entry *e = at_workload_profile_entry_at(w, i);
+    long scaled = at_workload_profile_entry_baseline_items(w, i);
     json_object *o = out_object(), *b = out_object();
     out_put(o, "size", out_int(e->size));
     out_put(o, "items", out_int(e->items));
@@ -255,6 +259,7 @@ static json_object *entry_tree(const at_entry *e)
     out_put(b, "naive_pool", measured_or_null(e->baselines.naive_pool));
     out_put(b, "joblib_rule", measured_or_null(e->baselines.joblib_rule));
     out_put(o, "baselines", b);
+    out_put(o, "baseline_items", out_int(scaled ? scaled : e->items));
     return o;
 }
 
@@ -294,7 +299,7 @@ static json_object *workload_tree(const at_workload_profile *w)
     out_put(o, "kind", out_text(at_kind_name(at_workload_profile_kind(w))));
     out_put(o, "model", model ? model_tree(model) : NULL);
     for (size_t i = 0; i < at_workload_profile_entry_count(w); i++)
-        out_push(entries, entry_tree(at_workload_profile_entry_at(w, i)));
+        out_push(entries, entry_tree(w, i));
     for (size_t i = 0; i < at_workload_profile_sample_count(w); i++)
         out_push(samples, sample_tree(at_workload_profile_sample_at(w, i)));
     out_put(o, "entries", entries);

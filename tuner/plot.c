@@ -110,6 +110,7 @@ typedef struct plot {
     const at_entry *entry; /* the chosen configuration, or NULL */
     at_config base[N_BASELINES];
     double base_s[N_BASELINES]; /* the entry's; < 0 when not measured */
+    long base_items; /* scaled from this many items; 0: measured on it */
     point *pts;
     size_t n_pts;
     int *threads; /* the BLAS thread counts measured, ascending: colours */
@@ -216,14 +217,18 @@ static long default_items(const at_workload_profile *wp, long size)
     return items;
 }
 
-/* The entry of exactly (size, items), or NULL. */
+/* The entry of exactly (size, items), or NULL; the items its baselines
+ * were scaled from in *base_items (0: none). */
 static const at_entry *find_entry(const at_workload_profile *wp, long size,
-                                  long items)
+                                  long items, long *base_items)
 {
+    *base_items = 0;
     for (size_t i = 0; i < at_workload_profile_entry_count(wp); i++) {
         const at_entry *e = at_workload_profile_entry_at(wp, i);
-        if (e->size == size && e->items == items)
+        if (e->size == size && e->items == items) {
+            *base_items = at_workload_profile_entry_baseline_items(wp, i);
             return e;
+        }
     }
     return NULL;
 }
@@ -320,7 +325,7 @@ static int thread_index(const plot *pl, int threads)
  * times those the entry recorded. */
 static void collect_entry(plot *pl, const at_workload_profile *wp)
 {
-    pl->entry = find_entry(wp, pl->size, pl->items);
+    pl->entry = find_entry(wp, pl->size, pl->items, &pl->base_items);
     for (int b = 0; b < N_BASELINES; b++)
         pl->base_s[b] = -1;
     if (!pl->entry)
@@ -859,6 +864,13 @@ static double legend_entry(const plot *pl, cairo_t *cr, double y)
         snprintf(s, sizeof s, "%s: %.4g s (%.2fx)", baseline_names[b],
                  pl->base_s[b], pl->base_s[b] / e->seconds);
         y = legend_text(cr, y, s);
+    }
+    if (pl->base_items > 0) {
+        snprintf(s, sizeof s, "baselines scaled from %ld items",
+                 pl->base_items);
+        set_font(cr, 9.5, 0);
+        y = legend_text(cr, y, s);
+        set_font(cr, 10.5, 0);
     }
     return y + 6;
 }

@@ -145,9 +145,9 @@ static void rebuild_workload(at_profile *b, const char *fp,
         PROMISE_OK(at_profile_set_model(b, fp, name, model, &err), &err,
                    "a loaded model can be set");
     for (size_t i = at_workload_profile_entry_count(wp); i-- > 0;)
-        PROMISE_OK(at_profile_set_entry(b, fp, name,
-                                        at_workload_profile_entry_at(wp, i),
-                                        &err),
+        PROMISE_OK(at_profile_set_entry_scaled(
+                       b, fp, name, at_workload_profile_entry_at(wp, i),
+                       at_workload_profile_entry_baseline_items(wp, i), &err),
                    &err, "a loaded entry can be set");
     for (size_t i = 0; i < at_workload_profile_sample_count(wp); i++)
         PROMISE_OK(at_profile_add_sample(b, fp, name,

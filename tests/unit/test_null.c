@@ -60,6 +60,10 @@ CALL(set_costs_fp, at_profile_set_costs(prof, NULL, &costs, err))
 CALL(set_costs_costs, at_profile_set_costs(prof, "f", NULL, err))
 CALL(set_entry_w, at_profile_set_entry(prof, "f", NULL, &entry, err))
 CALL(set_entry_e, at_profile_set_entry(prof, "f", "svd", NULL, err))
+CALL(set_scaled_fp,
+     at_profile_set_entry_scaled(prof, NULL, "svd", &entry, 2, err))
+CALL(set_scaled_e,
+     at_profile_set_entry_scaled(prof, "f", "svd", NULL, 2, err))
 CALL(set_model_m, at_profile_set_model(prof, "f", "svd", NULL, err))
 CALL(add_sample_s, at_profile_add_sample(prof, "f", "svd", NULL, err))
 CALL(query_machine, at_profile_query(prof, NULL, "svd", 1, 1, &result, err))
@@ -127,6 +131,8 @@ static void test_null_objects(void **state)
         {set_costs_costs, "at_profile_set_costs: costs is NULL"},
         {set_entry_w, "at_profile_set_entry: workload is NULL"},
         {set_entry_e, "at_profile_set_entry: e is NULL"},
+        {set_scaled_fp, "at_profile_set_entry_scaled: fingerprint is NULL"},
+        {set_scaled_e, "at_profile_set_entry_scaled: e is NULL"},
         {set_model_m, "at_profile_set_model: model is NULL"},
         {add_sample_s, "at_profile_add_sample: smp is NULL"},
         {query_machine, "at_profile_query: machine is NULL"},
@@ -198,6 +204,7 @@ static void test_null_values(void **state)
     assert_null(at_workload_profile_model(NULL));
     assert_int_equal(at_workload_profile_entry_count(NULL), 0);
     assert_null(at_workload_profile_entry_at(NULL, 0));
+    assert_int_equal(at_workload_profile_entry_baseline_items(NULL, 0), 0);
     assert_int_equal(at_workload_profile_sample_count(NULL), 0);
     assert_null(at_workload_profile_sample_at(NULL, 0));
     assert_int_equal(at_profile_machine_count(NULL), 0);

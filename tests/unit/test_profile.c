@@ -986,6 +986,58 @@ static void test_program_params_written_when_set(void **state)
     at_profile_free(p);
 }
 
+/* An entry whose baselines were scaled from fewer items says so, and
+ * keeps saying so through a save, a load and a merge; one whose
+ * baselines ran on its job has no key for it (so libraries before 0.4.0
+ * read it). The items must be fewer than the entry's, and a refused
+ * entry changes nothing. */
+static void test_baseline_items(void **state)
+{
+    (void)state;
+    at_machine m = vm_machine();
+    at_profile *p = profile_with(&m, NULL), *back = NULL, *merged = NULL;
+    at_entry e = make_entry(1000, 16, 8.6, "2026-11-21T18:30:00Z");
+    at_error err;
+    char *text = NULL;
+    assert_at_ok(at_profile_set_entry(p, FP_VM, "svd", &e, &err), &err);
+    assert_at_ok(at_profile_to_string(p, &text, &err), &err);
+    assert_null(strstr(text, "baseline_items"));
+    free(text);
+    static const struct {
+        long items;
+        const char *message;
+    } bad[] = {
+        {16, "baseline_items 16: expected 1 to 15, below the entry's items"},
+        {-1, "baseline_items -1: expected 1 to 15, below the entry's items"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(at_profile_set_entry_scaled(p, FP_VM, "svd", &e,
+                                                     bad[i].items, &err),
+                         AT_ERR_ARG);
+        assert_string_equal(err.message, bad[i].message);
+    }
+    const at_workload_profile *wp =
+        at_machine_profile_workload(at_profile_find_machine(p, FP_VM), "svd");
+    assert_int_equal(at_workload_profile_entry_baseline_items(wp, 0), 0);
+    assert_at_ok(at_profile_set_entry_scaled(p, FP_VM, "svd", &e, 2, &err),
+                 &err);
+    assert_int_equal(at_workload_profile_entry_baseline_items(wp, 0), 2);
+    assert_int_equal(at_workload_profile_entry_baseline_items(wp, 1), 0);
+    assert_at_ok(at_profile_to_string(p, &text, &err), &err);
+    assert_non_null(strstr(text, "baseline_items: 2"));
+    assert_at_ok(
+        at_profile_load_string(text, strlen(text), "saved", &back, &err),
+        &err);
+    assert_true(at_profile_equal(p, back));
+    assert_at_ok(at_profile_new(&merged, &err), &err);
+    assert_at_ok(at_profile_merge(merged, back, &err), &err);
+    assert_true(at_profile_equal(p, merged));
+    free(text);
+    at_profile_free(merged);
+    at_profile_free(back);
+    at_profile_free(p);
+}
+
 /* Every answer says which machine gave it and why; strict mode refuses
  * all but the exact machine's tuned answers, with the reason. */
 static void test_query_reasons(void **state)
@@ -1373,6 +1425,7 @@ int main(void)
         cmocka_unit_test(test_load_null_err_is_allowed),
         cmocka_unit_test(test_save_is_atomic_and_leaves_no_temp),
         cmocka_unit_test(test_set_entry_validates),
+        cmocka_unit_test(test_baseline_items),
         cmocka_unit_test(test_merge_newest_measurement_wins),
         cmocka_unit_test(test_merge_machines_by_fingerprint),
         cmocka_unit_test(test_set_entry_keeps_order),

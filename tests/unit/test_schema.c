@@ -410,13 +410,14 @@ static void test_format_round_trips(void **state)
 static void test_unknown_equal_only_where_allowed(void **state)
 {
     (void)state;
-    at_entry a = {.size = 1, .items = 1, .seconds = 1, .spread = NAN};
-    at_entry b = a;
+    at__entry a = {
+        .pub = {.size = 1, .items = 1, .seconds = 1, .spread = NAN}};
+    at__entry b = a;
     assert_true(at__object_equal(&at__entry_schema, &a, &b));
-    b.spread = 0; /* unknown is not 0 */
+    b.pub.spread = 0; /* unknown is not 0 */
     assert_false(at__object_equal(&at__entry_schema, &a, &b));
-    a.spread = b.spread = 0.5;
-    a.seconds = b.seconds = NAN; /* seconds have no unknown */
+    a.pub.spread = b.pub.spread = 0.5;
+    a.pub.seconds = b.pub.seconds = NAN; /* seconds have no unknown */
     assert_false(at__object_equal(&at__entry_schema, &a, &b));
     at_sample s = {.size = 1, .items = 1, .seconds = 1, .spread = NAN};
     at_sample t = s;
