@@ -11,7 +11,9 @@
 # be kept is the count kept, --resume measures none of it again, and the
 # finalists run three rounds however short the budget (and, on a machine
 # that drifts, no more), a spread nobody measured being unknown (null,
-# "?"), not 0.
+# "?"), not 0; with no room for the baselines on the job, they run on the
+# design's reduced one, scaled to the job, and the report and the profile
+# say so (and with room, on the job).
 . "$SRCDIR/tests/tap.sh"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -140,13 +142,15 @@ tune_job() { # output, then more options; exec: the tuner is its parent
         --workload job --size 10 --items 4 --budget 5 --output "$out" "$@" \
         >"$tmp/out" 2>"$tmp/err"
 }
-# The finals' runs: from their first, the serial baseline's (1 worker),
-# after the design's last run on the reduced job (2 items); the design of
-# a program then runs three pools on the full job (4 items) too
-finals_runs() { awk '!/^4 / { last = NR; first = 0 }
-                     /^4 1 / && !first { first = NR }
-                     { l[NR] = $0 }
-                     END { for (i = first; first && i <= NR; i++) print l[i] }' "$tmp/runs"; }
+# The finals' runs: those after the design's rounds, which repeat its
+# points in one order (the first run is its first point), the first run
+# that breaks the pattern on. The jobs here take no time, so the design
+# runs several rounds (each as cheap as they come).
+finals_runs() { awk '{ l[NR] = $0 }
+                     NR == 1 { first = $0 }
+                     NR > 1 && !period && $0 == first { period = NR - 1 }
+                     period && !start && NR > period && $0 != l[NR - period] { start = NR }
+                     END { for (i = start; start && i <= NR; i++) print l[i] }' "$tmp/runs"; }
 rescue_of() { sed -n 's/^autotune: measurements saved to \([^;]*\); merge later with autotune merge .*/\1/p' "$tmp/err"; }
 
 p="$tmp/spoilt.yaml"
@@ -174,6 +178,8 @@ ok_if "Ctrl-C says how many samples it kept, and the file has them" \
 tune_job "$p" --resume; rc=$?
 ok_if "--resume measures none of the $kept kept samples again" \
     sh -c "[ $rc -eq 0 ] && grep -q 'resuming with $kept samples' '$tmp/err' && [ -s '$tmp/runs' ] && ! grep -q '^2 ' '$tmp/runs'"
+ok_if "jobs of milliseconds: the baselines ran on the job itself" \
+    sh -c "grep -q '^4 1 ' '$tmp/runs' && ! grep -q baseline_items '$p' && ! grep -q 'scaled' '$tmp/out'"
 
 # finals of jobs that report 20-40 s each against a 5 s budget
 p="$tmp/rounds.yaml"
@@ -189,8 +195,18 @@ ok_if "... and the profile's entry has their spread, a number above 0" \
     awk -v s="$spread" 'BEGIN { exit !(s ~ /^[0-9.e+-]+$/ && s + 0 > 0) }'
 ok_if "a baseline that ran once has an unknown spread, in the table" \
     grep -qE '^  serial_1 +[0-9.]+ +[?] +1 ' "$tmp/out"
-ok_if "... and in the profile" \
-    grep -q 'items: 4, seconds: [0-9.e+-]*, spread: null, config: {workers: 1, mode: process, blas_threads: 1,' "$p"
+ok_if "no room for the baselines on the job: they ran on the design's, and the report says so" \
+    sh -c "! grep -q '^4 1 ' '$tmp/runs' && grep -qx '  baselines measured on 2 items, scaled to 4 by the model (the budget had no room for them on the job)' '$tmp/out'"
+ok_if "... and so does the profile's entry" \
+    grep -q 'items: 4, seconds: .*, baseline_items: 2}$' "$p"
+serial=$(sed -n 's/^  serial_1  *\([0-9.]*\) .*/\1/p' "$tmp/out")
+ok_if "... scaled to the job: serial_1 takes the 40 s of 4 items, not the 20 s of 2" \
+    awk -v s="$serial" 'BEGIN { exit !(s > 38 && s < 44) }'
+
+# grid measures each configuration once when its one run takes seconds
+SLOW=1 tune_job "$tmp/grid-slow.yaml" --strategy grid
+ok_if "a configuration that ran once has an unknown spread in the profile" \
+    grep -q 'items: 4, seconds: [0-9.e+-]*, spread: null, config: {workers: 1, mode: process, blas_threads: 1,' "$tmp/grid-slow.yaml"
 
 # a machine slowing down 5% a run: the last of the first round falls
 # behind and leaves the race; its time, stale beside the others' later

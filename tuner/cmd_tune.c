@@ -610,8 +610,9 @@ static at_status add_entries(const tune_run *r, at_profile *p, at_error *err)
                       .baselines = {b[BASE_SERIAL_DEFAULT], b[BASE_SERIAL_1],
                                     b[BASE_NAIVE], b[BASE_JOBLIB]}};
         memcpy(e.measured, now, sizeof now);
-        s = at_profile_set_entry(p, r->m.fingerprint, r->a.job.workload, &e,
-                                 err);
+        s = at_profile_set_entry_scaled(p, r->m.fingerprint,
+                                        r->a.job.workload, &e,
+                                        res->baseline_items, err);
     }
     return s;
 }
@@ -743,6 +744,10 @@ static void print_result(const tune_args *a, const at_workload_kind kind,
                 r->baseline[b],
                 describe_spread(r->baseline_spread[b], spread, sizeof spread),
                 r->baseline_rounds[b], r->baseline[b] / r->seconds);
+    if (r->baseline_items > 0)
+        printf("  baselines measured on %ld items, scaled to %ld by the "
+               "model (the budget had no room for them on the job)\n",
+               r->baseline_items, a->job.items);
     printf("  measured %d of the %d configurations grid would (%.0f%%)\n",
            r->configs_measured, r->space_size,
            100.0 * r->configs_measured / r->space_size);

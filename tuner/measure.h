@@ -23,8 +23,9 @@ typedef struct measure_opts {
     int repeat;           /* timed runs, at most */
     int min_repeat;       /* at least (0: = repeat) */
     double target_spread; /* stop repeating once the spread is below */
-    double time_cap;      /* ... or once this many seconds were spent
-                            (0: no cap) */
+    double time_cap;      /* ... or before a run that, as long as the
+                            last, would end past this many seconds
+                            (0: no cap); the first run always runs */
     double deadline;      /* seconds per chunk, 0 = none */
     uint64_t seed;
     int compare_serial; /* also run 1 worker x 1 thread and compare */

@@ -12,14 +12,18 @@
  *   head-to-head finals for the leaders and the baselines.
  * random: a random quarter of the space, then the same finals.
  *
- * The finals are planned: the leads enter as far as the budget has room
- * (the first always), and every finalist (the leader, whatever is within
- * 10% of it, the fastest baseline, the runner-up) runs at least
- * FINAL_ROUNDS rounds whatever the budget, since a time measured once has
- * no spread; one that falls out of the race stays out (its median would
- * be stale beside the others' over the machine's drift). An unknown
- * spread is NAN, never 0. A sample resumed from the file is not measured
- * again (--resume).
+ * The finals are planned: the first lead enters whatever it costs, the
+ * others as far as their FINAL_ROUNDS rounds fit in the budget, and every
+ * finalist (the leader, whatever is within 10% of it, the fastest
+ * baseline, the runner-up) runs at least FINAL_ROUNDS rounds whatever the
+ * budget, since a time measured once has no spread; one that falls out
+ * of the race stays out (its median would be stale beside the others'
+ * over the machine's drift). An unknown spread is NAN, never 0. When the
+ * budget has no room for the baselines on the full job, they run on the
+ * design's reduced one, scaled by the model's ratio of the two jobs (a
+ * serial baseline of a batch of seconds-long items would otherwise take
+ * most of the budget); the answer is always measured on the full job. A
+ * sample resumed from the file is not measured again (--resume).
  *
  * A configuration that fails or runs past its deadline is recorded as
  * failed, with the reason, and the search goes on. */
@@ -272,7 +276,8 @@ static void report(const search *s, const trial *t)
 }
 
 /* How hard to measure: a design or grid point stands alone, so it is
- * repeated until its spread is under 3% (or 1.5 s went into it); a finals
+ * repeated until its spread is under 3% (or another run would take it past
+ * 1.5 s: a point of a second or more runs once); a finals
  * round is one of several interleaved ones, so a long job runs once per
  * round and only short jobs are repeated within it. */
 enum { EFFORT_ALONE, EFFORT_ROUND };
@@ -345,18 +350,25 @@ static at_status try_config(search *s, const job_data *d, const at_config *c,
 /* ------------------------------------------------------------- finals */
 
 /* One configuration in the finals: its rounds' times, and what its time
- * was expected to be before it ran (for the plan). */
+ * was expected to be before it ran (for the plan). A baseline may run on
+ * a reduced job: its times are then that job's, and `scale` (the model's
+ * ratio of the full job's time to the reduced one's) makes them the full
+ * job's wherever candidates are compared. */
 typedef struct candidate {
     at_config config;
-    double times[8];
+    const job_data *job;
+    int scaled;      /* `job` is a reduced one */
+    double scale;    /* 1 on the full job */
+    double times[8]; /* seconds on `job` */
     int n;
     int baseline; /* index, or -1 */
     int failed;
     int out;       /* left the race: never back (its median is stale) */
-    double expect; /* full-job seconds: the log's, else the model's; 0
-                      when neither knows */
+    double expect; /* seconds of a round on `job`: the log's, else the
+                      model's; 0 when neither knows */
 } candidate;
 
+/* The median of its rounds, as full-job seconds. */
 static double cand_median(const candidate *c)
 {
     double v[8];
@@ -369,7 +381,8 @@ static double cand_median(const candidate *c)
         }
     if (c->n == 0)
         return HUGE_VAL;
-    return c->n % 2 ? v[c->n / 2] : (v[c->n / 2 - 1] + v[c->n / 2]) / 2;
+    return c->scale *
+           (c->n % 2 ? v[c->n / 2] : (v[c->n / 2 - 1] + v[c->n / 2]) / 2);
 }
 
 /* The range of its rounds over their median: unknown (NAN) with fewer
@@ -378,8 +391,8 @@ static double cand_spread(const candidate *c)
 {
     double lo = HUGE_VAL, hi = 0, median = cand_median(c);
     for (int k = 0; k < c->n; k++) {
-        lo = fmin(lo, c->times[k]);
-        hi = fmax(hi, c->times[k]);
+        lo = fmin(lo, c->scale * c->times[k]);
+        hi = fmax(hi, c->scale * c->times[k]);
     }
     return c->n >= 2 && median > 0 ? (hi - lo) / median : NAN;
 }
@@ -402,17 +415,17 @@ static int has_family(const candidate *cs, int n, const at_config *c)
 }
 
 static int add_candidate(candidate *cs, int *n, int max, const at_config *c,
-                         int baseline, double expect)
+                         const job_data *job, int baseline, double expect)
 {
     for (int i = 0; i < *n; i++)
-        if (same_config(&cs[i].config, c)) {
+        if (same_config(&cs[i].config, c) && cs[i].job == job) {
             if (baseline >= 0 && cs[i].baseline < 0)
                 cs[i].baseline = baseline;
             return 0;
         }
     if (*n == max)
         return 0;
-    cs[*n] = (candidate){*c, {0}, 0, baseline, 0, 0, expect};
+    cs[*n] = (candidate){*c, job, 0, 1, {0}, 0, baseline, 0, 0, expect};
     (*n)++;
     return 1;
 }
@@ -438,10 +451,10 @@ static at_status fit_now(const search *s, at_model **out)
 }
 
 static double predict(const search *s, const at_model *model,
-                      const at_config *c)
+                      const at_config *c, long items)
 {
     return at_model_predict(model, s->costs, s->cpus, s->w->kind, s->size,
-                            s->items, c);
+                            items, c);
 }
 
 /* The `k` configurations of the whole space the model, fitted on all
@@ -456,7 +469,7 @@ static at_status add_predicted(search *s, candidate *cs, int *n, int max,
     at_model *model = NULL;
     at_status st = pred ? fit_now(s, &model) : AT_ERR_NOMEM;
     for (size_t i = 0; model && i < total; i++)
-        pred[i] = predict(s, model, &s->space[i]);
+        pred[i] = predict(s, model, &s->space[i], s->items);
     for (int added = 0; model && added < k;) { /* the next best */
         size_t best = total;
         for (size_t i = 0; i < total; i++)
@@ -466,7 +479,8 @@ static at_status add_predicted(search *s, candidate *cs, int *n, int max,
         if (best == total || FINAL_ROUNDS * pred[best] > allowance)
             break;
         if (!has_family(cs, *n, &s->space[best]) &&
-            add_candidate(cs, n, max, &s->space[best], -1, pred[best])) {
+            add_candidate(cs, n, max, &s->space[best], s->full, -1,
+                          pred[best])) {
             allowance -= FINAL_ROUNDS * pred[best];
             added++;
         }
@@ -487,16 +501,23 @@ static int in_race(const candidate *c, double cutoff)
            (c->n == 0 || cand_median(c) <= cutoff);
 }
 
-/* The fastest candidate that has run, by its median (of the baselines
- * only, if asked; of those still racing, if asked), other than
- * `except`; -1 if none. */
-static int best_candidate(const candidate *cs, int n, int baselines_only,
-                          int racing, int except)
+/* Which candidates best_candidate looks at: all that have run, or only
+ * the baselines, those still racing, those measured on the full job (an
+ * answer's time is measured, never scaled); flags or'ed. */
+enum { CAND_ALL = 0, CAND_BASELINES = 1, CAND_RACING = 2, CAND_FULL_JOB = 4 };
+
+/* The fastest candidate that has run, by its median, of those `which`
+ * asks for, other than `except`; -1 if none. */
+static int best_candidate(const candidate *cs, int n, unsigned which,
+                          int except)
 {
     int best = -1;
     for (int i = 0; i < n; i++) {
-        if (cs[i].failed || cs[i].n == 0 || i == except ||
-            (racing && cs[i].out) || (baselines_only && cs[i].baseline < 0))
+        const candidate *c = &cs[i];
+        if (c->failed || c->n == 0 || i == except ||
+            ((which & CAND_RACING) && c->out) ||
+            ((which & CAND_BASELINES) && c->baseline < 0) ||
+            ((which & CAND_FULL_JOB) && c->scaled))
             continue;
         if (best < 0 || cand_median(&cs[i]) < cand_median(&cs[best]))
             best = i;
@@ -504,16 +525,21 @@ static int best_candidate(const candidate *cs, int n, int baselines_only,
     return best;
 }
 
+/* How far behind the leader a contender may be and race on: closer than
+ * this, a shared machine's drift can swap them. */
+#define RACE_MARGIN 1.10
+
 /* Who races on, of those still racing: the leader, whoever is within 10%
  * of it, the fastest baseline (the speedup is measured against it head
  * to head) and the runner-up (when the leader is that baseline, the
  * round needs a second configuration to be interleaved with at all). */
 static double race_cutoff(const candidate *cs, int n)
 {
-    int best = best_candidate(cs, n, 0, 1, -1);
-    int base = best_candidate(cs, n, 1, 1, -1),
-        second = best_candidate(cs, n, 0, 1, best);
-    double cutoff = best < 0 ? HUGE_VAL : 1.10 * cand_median(&cs[best]);
+    int best = best_candidate(cs, n, CAND_RACING, -1);
+    int base = best_candidate(cs, n, CAND_BASELINES | CAND_RACING, -1),
+        second = best_candidate(cs, n, CAND_RACING, best);
+    double cutoff =
+        best < 0 ? HUGE_VAL : RACE_MARGIN * cand_median(&cs[best]);
     if (base >= 0)
         cutoff = fmax(cutoff, cand_median(&cs[base]));
     if (second >= 0)
@@ -575,11 +601,11 @@ static double spare_budget(const search *s, const candidate *cs, int n)
     return s->prog->budget - budget_spent(s) - owed;
 }
 
-/* One round: every live candidate once, in order. A candidate's first
- * round may be a sample resumed from the file: it is not measured
- * again. */
-static at_status final_round(search *s, const job_data *d, candidate *cs,
-                             int n, int round, double cutoff)
+/* One round: every live candidate once, in order, each on its job. A
+ * candidate's first round may be a sample resumed from the file: it is
+ * not measured again. */
+static at_status final_round(search *s, candidate *cs, int n, int round,
+                             double cutoff)
 {
     static char label[32]; /* read by report() during the round */
     snprintf(label, sizeof label, "finals %d", round);
@@ -590,10 +616,13 @@ static at_status final_round(search *s, const job_data *d, candidate *cs,
         s->prog->step = i + 1;
         if (round == 1 ? c->failed : !in_race(c, cutoff))
             continue;
+        /* a baseline on the reduced job may have run in the design
+         * (the same configuration on the same job, in this run): that
+         * stands for its first round */
+        int reuse = c->n ? REUSE_NONE : c->scaled ? REUSE_ANY : REUSE_RESUMED;
         const trial *t;
-        at_status st =
-            try_config(s, d, &c->config, c->n ? REUSE_NONE : REUSE_RESUMED,
-                       EFFORT_ROUND, PHASE_FINALS, &t);
+        at_status st = try_config(s, c->job, &c->config, reuse, EFFORT_ROUND,
+                                  PHASE_FINALS, &t);
         if (st != AT_OK)
             return st;
         if (t->failed)
@@ -606,65 +635,142 @@ static at_status final_round(search *s, const job_data *d, candidate *cs,
 
 #define MAX_CANDIDATES 16
 
-/* A candidate's full-job time as far as it is known before it runs: the
- * log's (a survey, or an earlier run), else the model's, else 0. */
+/* A configuration's time on a job of `items` as far as it is known
+ * before it runs: the log's (a design point, a survey, an earlier run),
+ * else the model's, else 0. */
 static double expected(const search *s, const at_model *model,
-                       const at_config *c)
+                       const at_config *c, long items)
 {
-    const trial *t = find_trial(s->log, c, s->size, s->items);
+    const trial *t = find_trial(s->log, c, s->size, items);
     if (t && !t->failed)
         return t->sample.seconds;
-    return model ? predict(s, model, c) : 0;
+    return model ? predict(s, model, c, items) : 0;
 }
 
-/* How many candidates go to the finals. Each runs a first round; then
- * those within 10% of the leader race on, FINAL_ROUNDS rounds at least:
- * the plan counts on two, the lead predicted fastest (the first after
- * the nb baselines) and the fastest baseline. The other leads go in while
- * their first round fits in what is left of the budget; the first lead
- * goes in whatever it costs (the finals exist to measure it head to
- * head), and a closer race than that plan costs its rounds. */
-static int plan_finals(const search *s, const candidate *cs, int nb, int n)
+/* What the finals cost at the least, given the nb baselines' rounds and
+ * the first lead's: a round of each baseline, FINAL_ROUNDS of the lead,
+ * and the other rounds of the fastest baseline (by full-job time), which
+ * races the lead head to head. */
+static double least_cost(const candidate *cs, int nb, double lead)
 {
-    double cost = 0, fastest = nb ? HUGE_VAL : 0;
+    double cost = FINAL_ROUNDS * lead;
+    int fastest = -1;
     for (int i = 0; i < nb; i++) {
         cost += cs[i].expect;
-        fastest = fmin(fastest, cs[i].expect);
+        if (fastest < 0 || cs[i].scale * cs[i].expect <
+                               cs[fastest].scale * cs[fastest].expect)
+            fastest = i;
     }
+    return fastest < 0 ? cost
+                       : cost + (FINAL_ROUNDS - 1) * cs[fastest].expect;
+}
+
+/* How many candidates go to the finals: the nb baselines and the first
+ * lead whatever they cost (the finals exist to measure that lead head to
+ * head), then each other lead while its FINAL_ROUNDS rounds fit in what
+ * is left of the budget (it may stay within 10% of the leader, and a
+ * contender runs its rounds whatever the budget). */
+static int plan_finals(const search *s, const candidate *cs, int nb, int n)
+{
     if (n == nb)
         return n;
-    cost += cs[nb].expect + (FINAL_ROUNDS - 1) * (cs[nb].expect + fastest);
-    double left = s->prog->budget - budget_spent(s);
+    double cost = least_cost(cs, nb, cs[nb].expect),
+           left = s->prog->budget - budget_spent(s);
     int k = nb + 1;
-    while (k < n && cost + cs[k].expect <= left)
-        cost += cs[k++].expect;
+    while (k < n && cost + FINAL_ROUNDS * cs[k].expect <= left)
+        cost += FINAL_ROUNDS * cs[k++].expect;
     return k;
+}
+
+/* The baselines on the reduced job instead, each scaled by the model's
+ * ratio of its full-job time to its reduced one (its configuration for
+ * the reduced job: a naive pool has no more workers than items). The
+ * count, or 0 when a ratio is not a number the model can vouch for. */
+static int reduced_baselines(const search *s, const at_model *model,
+                             const job_data *reduced, candidate *cs)
+{
+    at_config full[N_BASELINES], part[N_BASELINES];
+    baseline_configs(s->w->kind, s->size, s->items, s->cpus, full);
+    baseline_configs(s->w->kind, s->size, reduced->items, s->cpus, part);
+    int n = 0;
+    for (int b = 0; b < N_BASELINES; b++) {
+        double scale = predict(s, model, &full[b], s->items) /
+                       predict(s, model, &part[b], reduced->items);
+        if (!isfinite(scale) || scale <= 0)
+            return 0;
+        if (add_candidate(cs, &n, N_BASELINES, &part[b], reduced, b,
+                          expected(s, model, &part[b], reduced->items))) {
+            cs[n - 1].scaled = 1;
+            cs[n - 1].scale = scale;
+        }
+    }
+    return n;
+}
+
+/* The baselines, on the full job when the least the finals cost with
+ * them there fits in the budget (or there is no reduced job, or no model
+ * to scale with), else on the reduced job; their count. */
+static int enter_baselines(const search *s, const at_model *model,
+                           const job_data *reduced, double lead,
+                           candidate *cs)
+{
+    at_config base[N_BASELINES];
+    baseline_configs(s->w->kind, s->size, s->items, s->cpus, base);
+    int n = 0;
+    for (int b = 0; b < N_BASELINES; b++)
+        add_candidate(cs, &n, N_BASELINES, &base[b], s->full, b,
+                      expected(s, model, &base[b], s->items));
+    double left = s->prog->budget - budget_spent(s);
+    if (!reduced || !model || least_cost(cs, n, lead) <= left)
+        return n;
+    candidate part[N_BASELINES];
+    int k = reduced_baselines(s, model, reduced, part);
+    if (k > 0)
+        memcpy(cs, part, (size_t)k * sizeof *cs);
+    return k > 0 ? k : n;
 }
 
 /* The baselines and the leads, each with its expected time, as many
  * leads as plan_finals finds room for. */
-static at_status enter_finals(search *s, const at_config *lead, int n_lead,
+static at_status enter_finals(search *s, const job_data *reduced,
+                              const at_config *lead, int n_lead,
                               candidate *cs, int *n)
 {
-    at_config base[N_BASELINES];
     at_model *model;
     at_status st = fit_now(s, &model);
-    baseline_configs(s->w->kind, s->size, s->items, s->cpus, base);
-    for (int b = 0; b < N_BASELINES; b++)
-        add_candidate(cs, n, MAX_CANDIDATES, &base[b], b, 0);
-    int nb = *n;
+    double first = n_lead ? expected(s, model, &lead[0], s->items) : 0;
+    int nb = enter_baselines(s, model, reduced, first, cs);
+    *n = nb;
     for (int i = 0; i < n_lead; i++)
-        add_candidate(cs, n, MAX_CANDIDATES, &lead[i], -1, 0);
-    for (int i = 0; i < *n; i++)
-        cs[i].expect = expected(s, model, &cs[i].config);
+        add_candidate(cs, n, MAX_CANDIDATES, &lead[i], s->full, -1,
+                      expected(s, model, &lead[i], s->items));
     at_model_free(model);
     *n = plan_finals(s, cs, nb, *n);
     return st;
 }
 
-/* The answer: the fastest of those still racing (they ran their rounds
- * to the end; any candidate, if none is left), and each measured
- * baseline, with their spreads and rounds. */
+/* A baseline scaled from the reduced job that leaves everything measured
+ * on the full job out of the race is an estimate, which the answer
+ * cannot be: its configuration for the full job joins the race there.
+ * (Within the margin, the two are a tie the drift decides, and the
+ * answer is measured.) */
+static void confirm_baseline(search *s, candidate *cs, int *n)
+{
+    int best = best_candidate(cs, *n, CAND_RACING, -1),
+        full = best_candidate(cs, *n, CAND_FULL_JOB, -1);
+    if (best < 0 || !cs[best].scaled ||
+        (full >= 0 &&
+         cand_median(&cs[full]) <= RACE_MARGIN * cand_median(&cs[best])))
+        return;
+    at_config base[N_BASELINES];
+    baseline_configs(s->w->kind, s->size, s->items, s->cpus, base);
+    add_candidate(cs, n, MAX_CANDIDATES, &base[cs[best].baseline], s->full,
+                  -1, cand_median(&cs[best]));
+}
+
+/* The answer: the fastest of those still racing on the full job (they
+ * ran their rounds to the end; any on the full job, if none is left),
+ * and each measured baseline, with their spreads and rounds. */
 static at_status finals_result(const candidate *cs, int n, search_result *r)
 {
     for (int b = 0; b < N_BASELINES; b++) {
@@ -672,6 +778,7 @@ static at_status finals_result(const candidate *cs, int n, search_result *r)
         r->baseline_spread[b] = NAN;
         r->baseline_rounds[b] = 0;
     }
+    r->baseline_items = 0;
     for (int i = 0; i < n; i++) {
         int b = cs[i].baseline;
         if (b < 0 || cs[i].n == 0)
@@ -679,10 +786,12 @@ static at_status finals_result(const candidate *cs, int n, search_result *r)
         r->baseline[b] = cand_median(&cs[i]);
         r->baseline_spread[b] = cand_spread(&cs[i]);
         r->baseline_rounds[b] = cs[i].n;
+        if (cs[i].scaled)
+            r->baseline_items = cs[i].job->items;
     }
-    int best = best_candidate(cs, n, 0, 1, -1);
+    int best = best_candidate(cs, n, CAND_RACING | CAND_FULL_JOB, -1);
     if (best < 0)
-        best = best_candidate(cs, n, 0, 0, -1);
+        best = best_candidate(cs, n, CAND_FULL_JOB, -1);
     if (best < 0)
         return AT_ERR_WORKER;
     r->best = cs[best].config;
@@ -692,22 +801,26 @@ static at_status finals_result(const candidate *cs, int n, search_result *r)
     return AT_OK;
 }
 
-static at_status finals(search *s, const job_data *d, const at_config *lead,
-                        int n_lead, search_result *r)
+/* The finals on the full job (the baselines perhaps on `reduced`, which
+ * may be NULL: none). */
+static at_status finals(search *s, const job_data *reduced,
+                        const at_config *lead, int n_lead, search_result *r)
 {
     candidate cs[MAX_CANDIDATES];
     int n = 0, rounds = FINAL_ROUNDS;
-    at_status st = enter_finals(s, lead, n_lead, cs, &n);
+    at_status st = enter_finals(s, reduced, lead, n_lead, cs, &n);
     double t0 = tuner_now(), cutoff;
     for (int round = 1;
          st == AT_OK && another_round(s, cs, n, round, rounds, &cutoff);
          round++) {
         if (round == 2 && tuner_now() - t0 < CHEAP_ROUND_S)
             rounds = CHEAP_FINAL_ROUNDS;
-        st = final_round(s, d, cs, n, round, cutoff);
+        st = final_round(s, cs, n, round, cutoff);
+        if (st == AT_OK)
+            confirm_baseline(s, cs, &n);
         /* refit on the full-job times: a configuration now predicted to
          * beat the leader joins the next round, if its rounds fit */
-        int best = best_candidate(cs, n, 0, 1, -1);
+        int best = best_candidate(cs, n, CAND_RACING, -1);
         if (st == AT_OK && s->strat == STRATEGY_MODEL &&
             round < FINAL_ROUNDS && best >= 0)
             st = add_predicted(s, cs, &n, MAX_CANDIDATES, 2,
@@ -833,6 +946,25 @@ static int lead_measured(const search *s, const at_config *points, int np,
     return n + 1;
 }
 
+/* The model's leads, and the design's fastest point on the full job (of
+ * the transfer points), to the finals. */
+static at_status model_finals(search *s, const job_data *reduced,
+                              const at_config *transfer, int nf,
+                              search_result *r)
+{
+    candidate none[MAX_CANDIDATES];
+    int n = 0;
+    at_status st =
+        add_predicted(s, none, &n, MAX_CANDIDATES, 3, HUGE_VAL, HUGE_VAL);
+    if (st != AT_OK)
+        return st;
+    at_config lead[MAX_CANDIDATES];
+    for (int i = 0; i < n; i++)
+        lead[i] = none[i].config;
+    n = lead_measured(s, transfer, nf, none, lead, n);
+    return finals(s, reduced, lead, n, r);
+}
+
 static at_status model_strategy(search *s, const job_data *full,
                                 search_result *r, at_error *err)
 {
@@ -877,22 +1009,13 @@ static at_status model_strategy(search *s, const job_data *full,
                             EFFORT_ALONE, PHASE_DESIGN, &t);
         }
     }
+    if (st == AT_OK)
+        st = model_finals(s, dd != full ? dd : NULL, transfer, nf, r);
+    else
+        r->interrupted = st == AT_ERR_CANCELLED;
     if (dd != full)
         job_data_free(&reduced);
-    candidate none[MAX_CANDIDATES];
-    int n = 0;
-    if (st == AT_OK)
-        st =
-            add_predicted(s, none, &n, MAX_CANDIDATES, 3, HUGE_VAL, HUGE_VAL);
-    if (st != AT_OK) {
-        r->interrupted = st == AT_ERR_CANCELLED;
-        return st;
-    }
-    at_config lead[MAX_CANDIDATES];
-    for (int i = 0; i < n; i++)
-        lead[i] = none[i].config;
-    n = lead_measured(s, transfer, nf, none, lead, n);
-    return finals(s, full, lead, n, r);
+    return st;
 }
 
 /* Measures every configuration in `list` on the full job, then the
@@ -930,7 +1053,7 @@ static at_status measure_all(search *s, const job_data *full,
         if (best)
             lead[nl++] = best->sample.config;
     }
-    return finals(s, full, lead, nl, r);
+    return finals(s, NULL, lead, nl, r);
 }
 
 /* Whether trial t is of this run (not resumed) and of a job of `size`. */
@@ -971,6 +1094,7 @@ at_status search_run(search *s, search_result *r, at_error *err)
     job_data full;
     at_status st =
         job_data_create(s->w, s->size, s->items, s->seed, &full, err);
+    s->full = &full;
     if (st == AT_OK) {
         if (s->strat == STRATEGY_MODEL)
             st = model_strategy(s, &full, r, err);
@@ -993,6 +1117,7 @@ at_status search_run(search *s, search_result *r, at_error *err)
     r->configs_measured = distinct_configs(s->log, s->size);
     s->space = NULL;
     s->n_space = 0;
+    s->full = NULL;
     free(space);
     if (st == AT_ERR_NOMEM)
         return tuner_out_of_memory(err);

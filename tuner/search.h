@@ -77,6 +77,7 @@ typedef struct search {
     uint64_t seed;
     const at_config *space; /* set by search_run: the whole search space */
     size_t n_space;
+    const job_data *full; /* set by search_run: the job being tuned */
 } search;
 
 /* The answer for one job. Each time is the median of the finals' rounds
@@ -90,6 +91,9 @@ typedef struct search_result {
     double baseline[N_BASELINES];        /* seconds, -1 if not measured */
     double baseline_spread[N_BASELINES]; /* NAN if unknown */
     int baseline_rounds[N_BASELINES];
+    long baseline_items;  /* the baselines ran on fewer items and were
+                            scaled to the job (the model's ratio); 0: they
+                            ran on the job */
     int configs_measured; /* distinct configurations */
     int space_size;       /* configurations grid would measure */
     int interrupted;
