@@ -522,10 +522,11 @@ static int has_sample(const at_sample *samples, size_t n, const at_sample *x)
 
 /* Splits the samples into those the check's model is fitted on (train;
  * returns their count) and those it predicts (f->test). For the model
- * strategy, the design against the finals: whether a model of the small
- * design jobs predicts the full ones is the bet that strategy makes.
- * Otherwise every fourth sample. */
-static size_t hold_out(const trial_log *log, strategy strat,
+ * strategy, the design against the finals on the full job (of `items`):
+ * whether a model of the small design jobs predicts the full ones is the
+ * bet that strategy makes (baselines scaled from the design's job ran on
+ * it, and are not held out). Otherwise every fourth sample. */
+static size_t hold_out(const trial_log *log, strategy strat, long items,
                        const at_sample *all, size_t n, at_sample *train,
                        final_fit *f)
 {
@@ -535,7 +536,8 @@ static size_t hold_out(const trial_log *log, strategy strat,
         nt = trial_samples(log, train, PHASE_BIT(PHASE_DESIGN));
         size_t nf = trial_samples(log, f->test, PHASE_BIT(PHASE_FINALS));
         for (size_t i = 0; i < nf; i++) /* a design point is not held out */
-            if (!has_sample(train, nt, &f->test[i]))
+            if (f->test[i].items == items &&
+                !has_sample(train, nt, &f->test[i]))
                 f->test[f->n_test++] = f->test[i];
     } else
         for (size_t i = 0; i < n; i++) {
@@ -578,7 +580,7 @@ static void fit_final(const search *proto, strategy strat, final_fit *f)
     if (all && train && f->test && at_model_new(&f->model, NULL) == AT_OK &&
         at_model_new(&f->held, NULL) == AT_OK) {
         size_t n = trial_samples(log, all, PHASES_ALL);
-        size_t nt = hold_out(log, strat, all, n, train, f);
+        size_t nt = hold_out(log, strat, proto->items, all, n, train, f);
         if (nt > 0 && f->n_test > 0 &&
             fit_model(&f->pb, train, nt, f->held, NULL) == AT_OK)
             f->error = fit_error(&f->pb, f->held, f->test, f->n_test);

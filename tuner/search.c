@@ -532,12 +532,15 @@ static int best_candidate(const candidate *cs, int n, unsigned which,
 /* Who races on, of those still racing: the leader, whoever is within 10%
  * of it, the fastest baseline (the speedup is measured against it head
  * to head) and the runner-up (when the leader is that baseline, the
- * round needs a second configuration to be interleaved with at all). */
+ * round needs a second configuration to be interleaved with at all).
+ * Leader and runner-up are of the full job: a baseline's scaled estimate
+ * may race, but not put out of the race what could be the answer (one
+ * that clearly beats them is confirmed on the full job instead). */
 static double race_cutoff(const candidate *cs, int n)
 {
-    int best = best_candidate(cs, n, CAND_RACING, -1);
+    int best = best_candidate(cs, n, CAND_RACING | CAND_FULL_JOB, -1);
     int base = best_candidate(cs, n, CAND_BASELINES | CAND_RACING, -1),
-        second = best_candidate(cs, n, CAND_RACING, best);
+        second = best_candidate(cs, n, CAND_RACING | CAND_FULL_JOB, best);
     double cutoff =
         best < 0 ? HUGE_VAL : RACE_MARGIN * cand_median(&cs[best]);
     if (base >= 0)
@@ -616,13 +619,13 @@ static at_status final_round(search *s, candidate *cs, int n, int round,
         s->prog->step = i + 1;
         if (round == 1 ? c->failed : !in_race(c, cutoff))
             continue;
-        /* a baseline on the reduced job may have run in the design
-         * (the same configuration on the same job, in this run): that
-         * stands for its first round */
-        int reuse = c->n ? REUSE_NONE : c->scaled ? REUSE_ANY : REUSE_RESUMED;
+        /* not the design's trial of a baseline on the reduced job: the
+         * rounds are interleaved so that the machine's drift falls on
+         * all alike, and one from before the finals would not be */
         const trial *t;
-        at_status st = try_config(s, c->job, &c->config, reuse, EFFORT_ROUND,
-                                  PHASE_FINALS, &t);
+        at_status st = try_config(s, c->job, &c->config,
+                                  c->n ? REUSE_NONE : REUSE_RESUMED,
+                                  EFFORT_ROUND, PHASE_FINALS, &t);
         if (st != AT_OK)
             return st;
         if (t->failed)
@@ -682,10 +685,23 @@ static int plan_finals(const search *s, const candidate *cs, int nb, int n)
     return k;
 }
 
+/* How many times the tasks of c's busiest worker on a job of `items` are
+ * those of p's on one of `r`: near what the model's ratio of the two
+ * jobs' times must be, when the tasks' compute is most of them. */
+static double work_ratio(const at_config *c, long items, const at_config *p,
+                         long r)
+{
+    long a = (items + c->workers - 1) / c->workers,
+         b = (r + p->workers - 1) / p->workers;
+    return (double)a / (double)b;
+}
+
 /* The baselines on the reduced job instead, each scaled by the model's
  * ratio of its full-job time to its reduced one (its configuration for
  * the reduced job: a naive pool has no more workers than items). The
- * count, or 0 when a ratio is not a number the model can vouch for. */
+ * count, or 0 when a ratio is one the model cannot vouch for: not a
+ * number, or more than 25% off the ratio of the work (a model that far
+ * off for a baseline would make its speedup a guess). */
 static int reduced_baselines(const search *s, const at_model *model,
                              const job_data *reduced, candidate *cs)
 {
@@ -695,8 +711,11 @@ static int reduced_baselines(const search *s, const at_model *model,
     int n = 0;
     for (int b = 0; b < N_BASELINES; b++) {
         double scale = predict(s, model, &full[b], s->items) /
-                       predict(s, model, &part[b], reduced->items);
-        if (!isfinite(scale) || scale <= 0)
+                       predict(s, model, &part[b], reduced->items),
+               work =
+                   work_ratio(&full[b], s->items, &part[b], reduced->items);
+        if (!isfinite(scale) || scale <= 0 ||
+            fabs(log(scale / work)) > log(1.25))
             return 0;
         if (add_candidate(cs, &n, N_BASELINES, &part[b], reduced, b,
                           expected(s, model, &part[b], reduced->items))) {
@@ -751,21 +770,37 @@ static at_status enter_finals(search *s, const job_data *reduced,
 
 /* A baseline scaled from the reduced job that leaves everything measured
  * on the full job out of the race is an estimate, which the answer
- * cannot be: its configuration for the full job joins the race there.
- * (Within the margin, the two are a tie the drift decides, and the
- * answer is measured.) */
+ * cannot be: its configuration for the full job joins the race there,
+ * if its rounds fit in what the contenders leave of the budget (as a
+ * configuration predicted to win does: the estimate is the model's
+ * scaling of a short run). Within the margin, the two are a tie the
+ * drift decides, and the answer is measured. */
 static void confirm_baseline(search *s, candidate *cs, int *n)
 {
     int best = best_candidate(cs, *n, CAND_RACING, -1),
         full = best_candidate(cs, *n, CAND_FULL_JOB, -1);
     if (best < 0 || !cs[best].scaled ||
         (full >= 0 &&
-         cand_median(&cs[full]) <= RACE_MARGIN * cand_median(&cs[best])))
+         cand_median(&cs[full]) <= RACE_MARGIN * cand_median(&cs[best])) ||
+        FINAL_ROUNDS * cand_median(&cs[best]) > spare_budget(s, cs, *n))
         return;
     at_config base[N_BASELINES];
+    int b = cs[best].baseline;
     baseline_configs(s->w->kind, s->size, s->items, s->cpus, base);
-    add_candidate(cs, n, MAX_CANDIDATES, &base[cs[best].baseline], s->full,
-                  -1, cand_median(&cs[best]));
+    add_candidate(cs, n, MAX_CANDIDATES, &base[b], s->full, b,
+                  cand_median(&cs[best]));
+}
+
+/* Which candidate tells baseline b's time: one measured on the full job
+ * (a scaled one confirmed there), else the scaled one; -1 if none ran. */
+static int baseline_candidate(const candidate *cs, int n, int b)
+{
+    int pick = -1;
+    for (int i = 0; i < n; i++)
+        if (cs[i].baseline == b && cs[i].n > 0 &&
+            (pick < 0 || cs[pick].scaled))
+            pick = i;
+    return pick;
 }
 
 /* The answer: the fastest of those still racing on the full job (they
@@ -773,20 +808,13 @@ static void confirm_baseline(search *s, candidate *cs, int *n)
  * and each measured baseline, with their spreads and rounds. */
 static at_status finals_result(const candidate *cs, int n, search_result *r)
 {
-    for (int b = 0; b < N_BASELINES; b++) {
-        r->baseline[b] = -1;
-        r->baseline_spread[b] = NAN;
-        r->baseline_rounds[b] = 0;
-    }
     r->baseline_items = 0;
-    for (int i = 0; i < n; i++) {
-        int b = cs[i].baseline;
-        if (b < 0 || cs[i].n == 0)
-            continue;
-        r->baseline[b] = cand_median(&cs[i]);
-        r->baseline_spread[b] = cand_spread(&cs[i]);
-        r->baseline_rounds[b] = cs[i].n;
-        if (cs[i].scaled)
+    for (int b = 0; b < N_BASELINES; b++) {
+        int i = baseline_candidate(cs, n, b);
+        r->baseline[b] = i < 0 ? -1 : cand_median(&cs[i]);
+        r->baseline_spread[b] = i < 0 ? NAN : cand_spread(&cs[i]);
+        r->baseline_rounds[b] = i < 0 ? 0 : cs[i].n;
+        if (i >= 0 && cs[i].scaled)
             r->baseline_items = cs[i].job->items;
     }
     int best = best_candidate(cs, n, CAND_RACING | CAND_FULL_JOB, -1);
