@@ -993,29 +993,49 @@ static at_status model_finals(search *s, const job_data *reduced,
     return finals(s, reduced, lead, n, r);
 }
 
+/* The jobs of the design: a batch reduced to one item per worker of the
+ * pools (*dd: `reduced`, or the full job when it is no larger), and to
+ * one item for the serial points (*d1: `one`, or *dd); a vector job
+ * whole. `reduced` and `one` are to be freed when they are used. */
+static at_status design_jobs(const search *s, const job_data *full,
+                             job_data *reduced, job_data *one,
+                             const job_data **dd, const job_data **d1,
+                             at_error *err)
+{
+    long per_design = s->cpus > 1 ? s->cpus : 2;
+    int batch = s->w->kind == AT_KIND_BATCH;
+    long items = !batch || s->items < per_design ? s->items : per_design;
+    at_status st = AT_OK;
+    *dd = *d1 = full;
+    if (items != s->items &&
+        (st = job_data_create(s->w, s->size, items, s->seed, reduced, err)) ==
+            AT_OK)
+        *dd = *d1 = reduced;
+    if (st == AT_OK && batch && items > 1 &&
+        (st = job_data_create(s->w, s->size, 1, s->seed, one, err)) == AT_OK)
+        *d1 = one;
+    if (st != AT_OK && *dd != full)
+        job_data_free(reduced);
+    return st;
+}
+
 static at_status model_strategy(search *s, const job_data *full,
                                 search_result *r, at_error *err)
 {
-    /* the design runs on a reduced batch: one item per worker */
-    long per_design = s->cpus > 1 ? s->cpus : 2;
-    long design_items = s->w->kind == AT_KIND_VECTOR || s->items < per_design
-                            ? s->items
-                            : per_design;
-    job_data reduced;
-    const job_data *dd = full;
-    if (design_items != s->items) {
-        at_status st = job_data_create(s->w, s->size, design_items, s->seed,
-                                       &reduced, err);
-        if (st != AT_OK)
-            return st;
-        dd = &reduced;
-    }
+    /* the design runs on a reduced batch: one item per worker (a serial
+     * point's worker measures what one item costs as well on one as on
+     * several, in a fraction of the time) */
+    job_data reduced, one;
+    const job_data *dd, *d1;
+    at_status st = design_jobs(s, full, &reduced, &one, &dd, &d1, err);
+    if (st != AT_OK)
+        return st;
+    long design_items = dd->items;
     at_config design[16];
     at_config transfer[4]; /* on the full job, unless the design has it */
     int nd = design_configs(s, design), nf = transfer_configs(s, transfer),
         nt = add_new(design, nd, transfer, nf, dd == full);
     s->prog->steps = nd + nt;
-    at_status st = AT_OK;
     /* A cheap design is measured in interleaved rounds too, as long as
      * they stay cheap; the fit sees one sample per configuration. */
     double t0 = tuner_now();
@@ -1032,8 +1052,8 @@ static at_status model_strategy(search *s, const job_data *full,
                 c.chunk_size = 1;
             s->prog->step = i + 1;
             const trial *t;
-            st = try_config(s, i < nd ? dd : full, &c,
-                            round > 1 ? REUSE_RESUMED : REUSE_ANY,
+            const job_data *d = i >= nd ? full : c.workers == 1 ? d1 : dd;
+            st = try_config(s, d, &c, round > 1 ? REUSE_RESUMED : REUSE_ANY,
                             EFFORT_ALONE, PHASE_DESIGN, &t);
         }
     }
@@ -1041,6 +1061,8 @@ static at_status model_strategy(search *s, const job_data *full,
         st = model_finals(s, dd != full ? dd : NULL, transfer, nf, r);
     else
         r->interrupted = st == AT_ERR_CANCELLED;
+    if (d1 != dd)
+        job_data_free(&one);
     if (dd != full)
         job_data_free(&reduced);
     return st;

@@ -1,6 +1,10 @@
 #!/bin/sh
 # Tuner benchmark: the figures of the tuner issue, measured in this run.
-#   1. autotune --workload svd --size 1000 with the default budget: time
+#   1. autotune --workload svd --size 1000 with the default budget (45 s),
+#      its baselines scaled from the reduced job, in interleaved pairs with
+#      --budget 300 (room for the baselines on the job): wall time (target
+#      <= 45 s), the best's rounds (>= 3), and each scaled baseline over
+#      the one measured on the job (the scaling's error, with the noise)
 #   2. svd, inv, gemm 1000 x 16 and exp 10,000,000: the default strategy's
 #      choice and grid's, re-measured head to head (interleaved rounds)
 #      with the four baselines: model / grid (target <= 1.05), model /
@@ -62,15 +66,53 @@ head_to_head() { # workload size items
 
 echo "== machine: $cpus usable CPUs"
 echo
-if [ -z "${BENCH_SKIP_MAIN:-}" ]; then
-    echo "== 1. autotune --workload svd --size 1000, default budget"
+# One tuning run of the main job; prints "wall best_rounds scaled_items
+# serial_default serial_1 naive_pool joblib_rule" (seconds; rounds of the
+# fastest baseline last).
+main_run() { # output, then options
+    out=$1; shift
     t0=$(date +%s.%N)
-    "$AUTOTUNE" --workload svd --size 1000 --output "$tmp/main.yaml" > "$tmp/main.out" 2>&1 ||
-        { cat "$tmp/main.out"; exit 1; }
+    "$AUTOTUNE" --workload svd --size 1000 --output "$out" "$@" > "$out.out" 2>&1 ||
+        { cat "$out.out"; exit 1; }
     t1=$(date +%s.%N)
-    cat "$tmp/main.out"
-    printf 'wall time %.1f s (target < 60 s)\n\n' "$(calc "$t1 - $t0")"
+    awk -v wall="$(calc "$t1 - $t0")" '
+        $1 == "best" && NF == 4 { rounds = $4 }
+        $1 ~ /^(serial_default|serial_1|naive_pool|joblib_rule)$/ { s[$1] = $2
+            if ($4 > br) br = $4 }
+        /^  baselines measured on / { scaled = $4 }
+        END { printf "%.1f %d %d %s %s %s %s %d\n", wall, rounds, scaled + 0,
+                  s["serial_default"], s["serial_1"], s["naive_pool"],
+                  s["joblib_rule"], br }' "$out.out"
+}
+
+if [ -z "${BENCH_SKIP_MAIN:-}" ]; then
+    echo "== 1. autotune --workload svd --size 1000: default budget against --budget 300 ($ROUNDS pairs)"
+    printf '%-8s %6s %6s %6s %14s %9s %10s %11s %6s\n' budget wall rounds scaled \
+        serial_default serial_1 naive_pool joblib_rule brounds
+    for r in $(seq "$ROUNDS"); do
+        main_run "$tmp/main-45-$r.yaml" > "$tmp/m45-$r"
+        main_run "$tmp/main-300-$r.yaml" --budget 300 > "$tmp/m300-$r"
+        for b in 45 300; do
+            awk -v b="$b" '{ printf "%-8s %6.1f %6d %6d %14.3f %9.3f %10.3f %11.3f %6d\n",
+                             b, $1, $2, $3, $4, $5, $6, $7, $8 }' "$tmp/m$b-$r"
+        done
+    done
+    cat "$tmp"/m45-* > "$tmp/m45"
+    cat "$tmp"/m300-* > "$tmp/m300"
+    printf 'default budget: wall median %.1f s, max %.1f s, %d of %d within 45 s; best ran >= %d rounds\n' \
+        "$(cut -d' ' -f1 "$tmp/m45" | median)" "$(cut -d' ' -f1 "$tmp/m45" | sort -g | tail -1)" \
+        "$(awk '$1 <= 45' "$tmp/m45" | wc -l)" "$ROUNDS" "$(cut -d' ' -f2 "$tmp/m45" | sort -g | head -1)"
+    printf -- '--budget 300: wall median %.1f s\n' "$(cut -d' ' -f1 "$tmp/m300" | median)"
+    k=4
+    for name in serial_default serial_1 naive_pool joblib_rule; do
+        paste -d' ' "$tmp/m45" "$tmp/m300" |
+            awk -v k="$k" '{ print $k / $(k + 8) }' | median > "$tmp/ratio"
+        printf '  %-15s scaled / on the job: median %.3f\n' "$name" "$(cat "$tmp/ratio")"
+        k=$((k + 1))
+    done
+    echo
 fi
+[ -n "${BENCH_MAIN_ONLY:-}" ] && exit 0 # BENCH_MAIN_ONLY=1: part 1 only
 
 echo "== 2. default strategy against grid, re-measured head to head ($ROUNDS rounds)"
 printf '%-6s %9s %9s %9s %11s %9s %9s %9s\n' job model grid base "model/grid" "/base" measured "held-out"
