@@ -218,7 +218,7 @@ ok_if "a baseline scaled far ahead of the leads is measured on the job, and wins
     sh -c "grep -qx '4 2 process 2 1 pipe none' '$tmp/runs' && grep -q '^job 10, 4 items: best 2 processes x 2t, chunk 1, pipe\$' '$tmp/out' && grep -qE '^  naive_pool +[0-9.]+ +[0-9.]+% +[3-9] +1.00x\$' '$tmp/out'"
 SLOW=1 FAST_NAIVE=1 tune_job "$p"
 ok_if "... not when its rounds do not fit: the best is measured, the baseline an estimate" \
-    sh -c "! grep -qx '4 2 process 2 1 pipe none' '$tmp/runs' && grep -qE '^  naive_pool +[0-9.]+ .* 0\.[0-9]+x\$' '$tmp/out'"
+    sh -c "! grep -qx '4 2 process 2 1 pipe none' '$tmp/runs' && grep -qE '^  naive_pool +[0-9.]+ .* 0\.[0-9]+x\$' '$tmp/out' && grep -qx \"  a baseline's estimate is below the best's measured time: with room in --budget, the baselines run on the job\" '$tmp/out'"
 
 # grid measures each configuration once when its one run takes seconds
 SLOW=1 tune_job "$tmp/grid-slow.yaml" --strategy grid

@@ -725,6 +725,16 @@ static int save(tune_run *r)
 
 /* ---------------------------------------------------------- the report */
 
+/* Whether a baseline's time is below the best's (an estimate, when the
+ * baselines were scaled: the best's is measured). */
+static int beaten_by_estimate(const search_result *r)
+{
+    for (int b = 0; b < N_BASELINES; b++)
+        if (r->baseline[b] > 0 && r->baseline[b] < r->seconds)
+            return 1;
+    return 0;
+}
+
 /* One size's answer, and what it gains over each baseline: the reason
  * to tune at all; each time with the spread of its rounds ("?" when it
  * ran once: unknown) and their count, to say how far to trust it. */
@@ -750,6 +760,9 @@ static void print_result(const tune_args *a, const at_workload_kind kind,
         printf("  baselines measured on %ld items, scaled to %ld by the "
                "model (the budget had no room for them on the job)\n",
                r->baseline_items, a->job.items);
+    if (r->baseline_items > 0 && beaten_by_estimate(r))
+        printf("  a baseline's estimate is below the best's measured time: "
+               "with room in --budget, the baselines run on the job\n");
     printf("  measured %d of the %d configurations grid would (%.0f%%)\n",
            r->configs_measured, r->space_size,
            100.0 * r->configs_measured / r->space_size);
