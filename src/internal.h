@@ -160,6 +160,9 @@ void at__machine_profile_clear(at_machine_profile *mp);
 /* Finds or appends the workload `name` of `mp`; NULL on ENOMEM. */
 at_workload_profile *at__workload_get(at_machine_profile *mp,
                                       const char *name);
+/* Where an entry with e's (size, items) is or belongs in wp's sorted
+ * entries: the first not below it (a binary search). */
+size_t at__entry_index(const at_workload_profile *wp, const at_entry *e);
 /* Sorts entries by (size, items). */
 void at__entries_sort(at_workload_profile *wp);
 /* The profile's keys, one order each, for qsort and bsearch: an entry's

@@ -268,7 +268,7 @@ at_status at_profile_set_costs(at_profile *p, const char *fingerprint,
 
 /* Where an entry with e's (size, items) is or belongs: the first entry
  * not below it. Entries are kept sorted, so this is a binary search. */
-static size_t entry_index(const at_workload_profile *wp, const at_entry *e)
+size_t at__entry_index(const at_workload_profile *wp, const at_entry *e)
 {
     size_t lo = 0, hi = wp->n_entries;
     while (lo < hi) {
@@ -313,7 +313,7 @@ static at_status set_entry(at_profile *p, const char *fingerprint,
     if (s != AT_OK)
         return s;
     /* inserted in its place: a sort per call made n calls n^2 log n */
-    size_t at = entry_index(wp, e);
+    size_t at = at__entry_index(wp, e);
     if (at == wp->n_entries || at__entry_cmp(&wp->entries[at], e) != 0) {
         if (!append((void **)&wp->entries, &wp->n_entries, sizeof x))
             return at__fail(err, AT_ERR_NOMEM, "out of memory");

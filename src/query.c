@@ -67,19 +67,11 @@ const char *at_match_name(at_match match)
 static const at_entry *exact_entry(const at_workload_profile *wp, long size,
                                    long items)
 {
-    size_t lo = 0, hi = wp->n_entries;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const at_entry *e = &wp->entries[mid].pub;
-        if (e->size < size || (e->size == size && e->items < items))
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < wp->n_entries && wp->entries[lo].pub.size == size &&
-        wp->entries[lo].pub.items == items)
-        return &wp->entries[lo].pub;
-    return NULL;
+    at_entry key = {.size = size, .items = items};
+    size_t i = at__entry_index(wp, &key);
+    return i < wp->n_entries && at__entry_cmp(&wp->entries[i], &key) == 0
+               ? &wp->entries[i].pub
+               : NULL;
 }
 
 /* Nearest in log size first (cost grows as a power of size), then items. */
